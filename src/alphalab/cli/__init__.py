@@ -1,0 +1,1 @@
+"""The ``alphalab`` command: argument parsing and printing only; the work is done by library functions."""
