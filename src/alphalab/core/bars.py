@@ -90,7 +90,11 @@ class BarArrays:
         """Return the bars with positions in ``[start, stop)``."""
         return BarArrays(
             self.time[start:stop],
-            *(getattr(self, c)[start:stop] for c in OHLCV),
+            self.open[start:stop],
+            self.high[start:stop],
+            self.low[start:stop],
+            self.close[start:stop],
+            self.volume[start:stop],
             symbols=self.symbols,
             timeframe=self.timeframe,
         )
