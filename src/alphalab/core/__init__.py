@@ -47,7 +47,29 @@ _LAZY = {
     "Timeframe": "alphalab.core.timeframe",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "AlphaLabError",
+    "AssetClass",
+    "BarArrays",
+    "ConfigError",
+    "DataError",
+    "EngineError",
+    "ExitReason",
+    "FillTiming",
+    "Instrument",
+    "MissingExtraError",
+    "NotFoundError",
+    "OHLCV",
+    "OrderType",
+    "Problem",
+    "ResearchError",
+    "Side",
+    "TRADE_COLUMNS",
+    "TRADE_LOG_SCHEMA_VERSION",
+    "Timeframe",
+    "ValidationError",
+    "ensure_barframe",
+]
 
 
 def __getattr__(name: str) -> Any:
