@@ -1,0 +1,150 @@
+"""``alphalab backtest``, ``alphalab lookahead`` and ``alphalab report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from alphalab.cli._common import JsonOpt, emit, table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest", help="Backtest a strategy on one or more symbols and write a report.")(backtest)
+    app.command("lookahead", help="Re-run on truncated data and report any decision that changed.")(lookahead)
+    app.command("report", help="Rebuild reports: RESULT_DIR, or 'monthly' for the monthly strategy reports.")(
+        report
+    )
+
+
+StrategyOpt = Annotated[
+    str, typer.Option("--strategy", "-s", help="Strategy id or path to an SDL JSON file.")
+]
+SymbolOpt = Annotated[
+    list[str],
+    typer.Option("--symbol", help="Symbol (repeat for several), e.g. sample:AAPL or binance:BTC/USDT."),
+]
+
+
+def backtest(
+    strategy: Annotated[
+        str | None, typer.Option("--strategy", "-s", help="Strategy id or path to an SDL JSON file.")
+    ] = None,
+    symbol: SymbolOpt = ...,  # type: ignore[assignment]
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe, e.g. 1h or 1d.")] = "1d",
+    start: Annotated[
+        str | None, typer.Option("--start", help="First date (inclusive), e.g. 2010-01-01.")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Override a parameter: name=value.")
+    ] = None,
+    capital: Annotated[float, typer.Option("--capital", help="Starting capital.")] = 100_000.0,
+    fee_bps: Annotated[
+        float | None, typer.Option("--fee-bps", help="Fee in basis points (overrides the spec).")
+    ] = None,
+    slippage_bps: Annotated[
+        float | None, typer.Option("--slippage-bps", help="Slippage in basis points (overrides the spec).")
+    ] = None,
+    fill: Annotated[
+        str, typer.Option("--fill", help="next_open (default) or close (flagged in reports).")
+    ] = "next_open",
+    router: Annotated[
+        Path | None, typer.Option("--router", help="Routing table (JSON): switch configurations by regime.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for the result and report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Backtest a strategy on one or more symbols and write an HTML report."""
+    from alphalab.workflows import BacktestRequest, run_backtest_request
+
+    request = BacktestRequest(
+        strategy=strategy,
+        symbols=list(symbol),
+        timeframe=timeframe,
+        start=start,
+        end=end,
+        params=list(param or []),
+        capital=capital,
+        fee_bps=fee_bps,
+        slippage_bps=slippage_bps,
+        fill=fill,
+        router=router,
+        out=out,
+    )
+    summary = run_backtest_request(request)
+
+    def render() -> None:
+        rows = [(k, v) for k, v in summary["metrics"].items()]
+        table(
+            f"{summary['name']} on {', '.join(summary['symbols'])} ({summary['timeframe']})",
+            ["metric", "value"],
+            rows,
+        )
+        typer.echo(f"trades: {summary['trades']}")
+        typer.echo(f"report: {summary['report']}")
+        typer.echo(f"result: {summary['result']}")
+
+    emit(summary, as_json=as_json, render=render)
+
+
+def lookahead(
+    strategy: StrategyOpt,
+    symbol: SymbolOpt,
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
+    cuts: Annotated[int, typer.Option("--cuts", help="Number of truncation points.")] = 12,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run a strategy on data truncated at many cut points; exit 1 if any decision changed."""
+    from alphalab.data import load_arrays
+    from alphalab.engine.lookahead import check_lookahead
+
+    bars = load_arrays(list(symbol), timeframe)
+    rep = check_lookahead(strategy, bars, n_cuts=cuts)
+    payload = rep.to_dict()
+
+    def render() -> None:
+        if rep.ok:
+            typer.echo(f"no look-ahead: {rep.cuts_checked} cut points, every decision unchanged")
+        else:
+            table(
+                "decisions that changed",
+                ["cut", "time", "symbol", "what", "full run", "truncated run"],
+                [(d.cut, d.time, d.symbol, d.what, d.full, d.truncated) for d in rep.differences[:50]],
+            )
+
+    emit(payload, as_json=as_json, render=render)
+    if not rep.ok:
+        raise typer.Exit(1)
+
+
+def report(
+    target: Annotated[str, typer.Argument(help="A saved result directory, or 'monthly'.")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="For 'monthly': a best-config mapping file.")
+    ] = None,
+    strategy: Annotated[
+        list[str] | None, typer.Option("--strategy", help="For 'monthly': strategy ids.")
+    ] = None,
+    symbol: Annotated[list[str] | None, typer.Option("--symbol", help="For 'monthly': symbols.")] = None,
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebuild the reports of a saved result, or write the monthly strategy reports."""
+    if target == "monthly":
+        from alphalab.workflows import monthly_reports
+
+        payload = monthly_reports(
+            mapping=mapping, strategies=strategy or [], symbols=symbol or [], timeframe=timeframe, out=out
+        )
+    else:
+        from alphalab.workflows import rebuild_report
+
+        payload = rebuild_report(Path(target), out)
+    emit(
+        payload,
+        as_json=as_json,
+        render=lambda: typer.echo("\n".join(f"{k}: {v}" for k, v in payload.items())),
+    )

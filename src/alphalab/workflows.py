@@ -1,0 +1,145 @@
+"""User tasks as plain functions: what the CLI commands do, callable from Python or a notebook.
+
+Each function parses user-level inputs (symbols, parameter strings, paths), calls the domain
+packages and returns a JSON-ready summary. The CLI only parses arguments and prints these.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alphalab.core.errors import ConfigError
+
+
+@dataclass
+class BacktestRequest:
+    """Everything ``alphalab backtest`` accepts."""
+
+    strategy: str | None
+    symbols: list[str]
+    timeframe: str = "1d"
+    start: str | None = None
+    end: str | None = None
+    params: list[str] = field(default_factory=list)
+    capital: float = 100_000.0
+    fee_bps: float | None = None
+    slippage_bps: float | None = None
+    fill: str = "next_open"
+    router: Path | None = None
+    out: Path | None = None
+
+
+def parse_param_overrides(items: list[str]) -> dict[str, Any]:
+    """Parse ``name=value`` strings; values are read as JSON when they can be (numbers, true/false)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--param {item!r} is not of the form name=value", hint="e.g. --param fast=10")
+        name, raw = item.split("=", 1)
+        name = name.strip()
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ConfigError(f"--param {item!r}: {name!r} is not a parameter name")
+        try:
+            out[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[name] = raw
+    return out
+
+
+def _run_dir(out: Path | None, label: str) -> Path:
+    from alphalab import paths
+
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    d = paths.results_dir() / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
+    """Run one backtest as ``alphalab backtest`` does; return the JSON summary.
+
+    The summary has the keys ``strategy, name, symbols, timeframe, metrics, trades, report,
+    result, run_hash`` (and ``fill``).
+    """
+    from alphalab.analytics import compute_metrics, write_report
+    from alphalab.core.enums import FillTiming
+    from alphalab.data import load_arrays
+    from alphalab.engine import BacktestConfig, run_backtest
+
+    if req.fill not in {f.value for f in FillTiming}:
+        raise ConfigError(f"--fill {req.fill!r} is not known", hint="use next_open or close")
+    bars = load_arrays(req.symbols, req.timeframe, start=req.start, end=req.end)
+    config = BacktestConfig(
+        capital=req.capital,
+        fee_bps=req.fee_bps,
+        slippage_bps=req.slippage_bps,
+        fill=FillTiming(req.fill),
+    )
+    params = parse_param_overrides(req.params)
+    if req.router is not None:
+        from alphalab.regimes.router import run_router_backtest
+
+        result = run_router_backtest(req.router, bars, config)
+    else:
+        if not req.strategy:
+            raise ConfigError("no strategy given", hint="pass --strategy ID or --router FILE")
+        result = run_backtest(req.strategy, bars, config, params=params or None)
+    metrics = compute_metrics(result)
+    run_dir = _run_dir(req.out, f"{result.strategy_id}-{'_'.join(req.symbols)}-{req.timeframe}")
+    result_path = result.save(run_dir / "result")
+    report_path = write_report(result, run_dir / "report.html", metrics=metrics)
+    return {
+        "strategy": result.strategy_id,
+        "name": result.strategy_name,
+        "symbols": list(result.symbols),
+        "timeframe": str(result.timeframe),
+        "metrics": metrics,
+        "trades": len(result.trades),
+        "report": str(report_path),
+        "result": str(result_path),
+        "run_hash": result.run_hash,
+        "fill": str(getattr(result.fill_timing, "value", result.fill_timing)),
+    }
+
+
+def rebuild_report(result_dir: Path, out: Path | None = None) -> dict[str, Any]:
+    """Rebuild the HTML report and exports of a saved result directory."""
+    from alphalab.analytics import compute_metrics, export, write_report
+    from alphalab.core.errors import NotFoundError
+    from alphalab.engine.result import BacktestResult
+
+    if not result_dir.exists():
+        raise NotFoundError(
+            f"no saved result at {result_dir}", hint="pass the 'result' path printed by backtest"
+        )
+    result = BacktestResult.load(result_dir)
+    target = out or result_dir.parent
+    target.mkdir(parents=True, exist_ok=True)
+    metrics = compute_metrics(result)
+    report = write_report(result, target / "report.html", metrics=metrics)
+    exported = export(result, target / "export")
+    return {"report": str(report), "exports": [str(p) for p in exported], "run_hash": result.run_hash}
+
+
+def monthly_reports(
+    *, mapping: Path | None, strategies: list[str], symbols: list[str], timeframe: str, out: Path | None
+) -> dict[str, Any]:
+    """Refresh each chosen strategy's backtest and write the monthly reports plus an index page."""
+    from alphalab.research import monthly_report
+
+    target = _run_dir(out, "monthly")
+    if mapping is not None:
+        return dict(monthly_report(mapping, target))
+    if not strategies or not symbols:
+        raise ConfigError("nothing to report on", hint="pass --mapping FILE, or --strategy and --symbol")
+    return dict(
+        monthly_report({"strategies": strategies, "symbols": symbols, "timeframe": timeframe}, target)
+    )
