@@ -27,7 +27,7 @@ class Timeframe:
         if unit not in _UNITS:
             raise ConfigError(f"unknown timeframe unit {unit!r}", hint="use one of s, m, h, d, w")
         if count <= 0:
-            raise ConfigError(f"timeframe count must be positive, got {count}")
+            raise ConfigError(f"timeframe count must be positive, got {count}", hint="e.g. 1m, 15m, 4h, 1d")
         self.count = int(count)
         self.unit = unit
 
