@@ -1,0 +1,98 @@
+"""A deterministic fake evaluator: research machinery can be exercised without the engine.
+
+``SyntheticEvaluator`` turns a parameter set into a per-bar return series: seeded noise plus a
+drift that peaks at ``peak`` (a smooth hill over the parameters), then reports metrics the way the
+engine evaluator does. It is picklable, so it runs on process pools and Ray workers too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alphalab.research.evaluator import Window, return_statistics
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
+
+
+def series_metrics(returns: np.ndarray, periods_per_year: float = 252.0) -> dict[str, float]:
+    """Return sharpe, total_return, cagr, max_drawdown (positive) and volatility of per-bar returns."""
+    r = np.nan_to_num(np.asarray(returns, dtype=float))
+    n = r.size
+    equity = np.cumprod(1.0 + r)
+    peak = np.maximum.accumulate(np.concatenate([[1.0], equity]))[1:]
+    dd = float(np.max(1.0 - equity / peak)) if n else 0.0
+    sd = float(r.std(ddof=1)) if n > 1 else 0.0
+    sharpe = float(r.mean() / sd * np.sqrt(periods_per_year)) if sd > 0 else 0.0
+    total = float(equity[-1] - 1.0) if n else 0.0
+    years = n / periods_per_year
+    cagr = float((1.0 + total) ** (1.0 / years) - 1.0) if years > 0 and total > -1 else -1.0
+    return {
+        "sharpe": sharpe,
+        "total_return": total,
+        "cagr": cagr,
+        "max_drawdown": dd,
+        "volatility": sd * float(np.sqrt(periods_per_year)),
+    }
+
+
+@dataclass(frozen=True)
+class SyntheticEvaluator:
+    """Fake evaluator whose performance is a smooth hill over the parameters plus noise."""
+
+    n_bars: int = 600
+    peak: Mapping[str, float] = field(default_factory=lambda: {"fast": 20.0, "slow": 60.0})
+    scale: Mapping[str, float] = field(default_factory=lambda: {"fast": 10.0, "slow": 30.0})
+    drift: float = 0.0015
+    noise: float = 0.01
+    fail_params: tuple[tuple[str, Any], ...] = ()
+    bad_symbols: tuple[str, ...] = ()
+
+    def fingerprint(self, strategy: Any, symbol: str, timeframe: str, window: Window | None) -> str:
+        return f"synthetic|{self!r}|{strategy}"
+
+    def returns_array(self, params: Mapping[str, Any], symbol: str, timeframe: str) -> np.ndarray:
+        """Return the full per-bar return series of ``params``."""
+        if symbol in self.bad_symbols:
+            raise ValueError(f"no data for {symbol}")
+        for k, v in self.fail_params:
+            if params.get(k) == v:
+                raise ValueError(f"parameter {k}={v} is not allowed")
+        dist = sum(
+            ((float(params.get(k, c)) - c) / self.scale.get(k, 1.0)) ** 2
+            for k, c in self.peak.items()
+            if isinstance(params.get(k, c), int | float)
+        )
+        rng = np.random.default_rng(_seed(symbol, timeframe, sorted(params.items())))
+        base = np.random.default_rng(_seed(symbol, timeframe)).normal(0.0, self.noise, self.n_bars)
+        own = rng.normal(0.0, self.noise * 0.5, self.n_bars)
+        return base + own + self.drift * float(np.exp(-dist))  # type: ignore[no-any-return]
+
+    def returns(
+        self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str, window: Window | None
+    ) -> pd.Series:
+        r = self.returns_array(params, symbol, timeframe)
+        a, b = (window.start, window.stop) if window else (0, r.size)
+        index = pd.date_range("2020-01-01", periods=self.n_bars, freq="D", tz="UTC")
+        return pd.Series(r[a:b], index=index[a:b], name="returns")
+
+    def __call__(
+        self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str, window: Window | None
+    ) -> dict[str, float]:
+        r = self.returns(strategy, params, symbol, timeframe, window).to_numpy()
+        out = series_metrics(r)
+        wins = r[r > 0]
+        losses = r[r < 0]
+        out["trades"] = float(r.size // 5)
+        out["win_rate"] = float(wins.size / max(r.size, 1))
+        out["expectancy"] = float(r.mean()) if r.size else 0.0
+        out["profit_factor"] = float(wins.sum() / -losses.sum()) if losses.size else float("inf")
+        out.update(return_statistics(r))
+        return out
