@@ -1,0 +1,271 @@
+"""Streaming building blocks: O(1) (amortised) state machines fed one value at a time.
+
+They perform exactly the floating-point operations of the batch cores in
+:mod:`alphalab.indicators.nb_core`, in the same order, so batch and streaming agree to the last
+bit or nearly so. Each block ignores NaN (returns NaN and keeps its state), which mirrors the
+batch cores starting at the first valid value of a series whose warm-up is NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+
+NAN = float("nan")
+
+
+class Streaming:
+    """Base of every indicator's streaming twin.
+
+    ``update(**bar)`` takes the bar's scalar inputs by name (extra names are ignored, so a whole
+    OHLCV bar can be passed) and returns one float per output. A bar with a NaN input is a
+    missing bar: the result is all NaN and the state is left unchanged.
+    """
+
+    inputs: tuple[str, ...] = ("close",)
+    outputs: tuple[str, ...] = ("value",)
+
+    def update(self, **bar: float) -> tuple[float, ...]:
+        """Feed one bar; return the indicator's values at that bar (NaN during warm-up)."""
+        values = [float(bar[name]) for name in self.inputs]
+        if any(math.isnan(v) for v in values):
+            return (NAN,) * len(self.outputs)
+        return self._step(*values)
+
+    # each twin defines ``_step(*input_values) -> tuple of outputs``, called on valid bars only
+    _step: Callable[..., tuple[float, ...]]
+
+    def run(self, bars: Mapping[str, Sequence[float]]) -> list[tuple[float, ...]]:
+        """Feed a sequence of bars (``{input: values}``) and return every result, in order."""
+        names = self.inputs
+        n = len(bars[names[0]])
+        return [self.update(**{k: bars[k][i] for k in names}) for i in range(n)]
+
+
+class Sma:
+    """Simple moving average with a running sum."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        self.window: deque[float] = deque(maxlen=period)
+        self.total = 0.0
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        self.window.append(x)
+        self.total += x
+        if len(self.window) < self.period:
+            return NAN
+        out = self.total / self.period
+        self.total -= self.window[0]
+        return out
+
+
+class Ema:
+    """EMA seeded with the mean of the ``period`` values ending ``seed_end`` values after the first."""
+
+    def __init__(self, period: int, seed_end: int | None = None) -> None:
+        self.period = period
+        self.seed_end = period - 1 if seed_end is None else seed_end
+        self.k = 2.0 / (period + 1.0)
+        self.window: deque[float] = deque(maxlen=period)
+        self.count = 0
+        self.prev = NAN
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        if self.count > self.seed_end:
+            self.prev = (x - self.prev) * self.k + self.prev
+            return self.prev
+        self.count += 1
+        self.window.append(x)
+        if self.count <= self.seed_end:
+            return NAN
+        total = 0.0
+        for v in self.window:
+            total += v
+        self.prev = total / self.period
+        return self.prev
+
+
+class Wma:
+    """Linearly weighted moving average with a weighted and a plain running sum."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        self.divider = period * (period + 1) / 2.0
+        self.window: deque[float] = deque(maxlen=period)
+        self.wsum = 0.0
+        self.plain = 0.0
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        self.window.append(x)
+        n = len(self.window)
+        if n < self.period:
+            self.wsum += x * n
+            self.plain += x
+            return NAN
+        self.wsum += x * self.period
+        self.plain += x
+        out = self.wsum / self.divider
+        self.wsum -= self.plain
+        self.plain -= self.window[0]
+        return out
+
+
+class RollingExtreme:
+    """Rolling max (or min) with a monotonic deque of (position, value): O(1) amortised."""
+
+    def __init__(self, period: int, is_max: bool) -> None:
+        self.period = period
+        self.is_max = is_max
+        self.dq: deque[tuple[int, float]] = deque()
+        self.i = 0
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        dq = self.dq
+        if self.is_max:
+            while dq and dq[-1][1] <= x:
+                dq.pop()
+        else:
+            while dq and dq[-1][1] >= x:
+                dq.pop()
+        dq.append((self.i, x))
+        if dq[0][0] <= self.i - self.period:
+            dq.popleft()
+        self.i += 1
+        return dq[0][1] if self.i >= self.period else NAN
+
+
+class RollingVar:
+    """Population variance from running sums of x and x², clipped at 0."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        self.window: deque[float] = deque(maxlen=period)
+        self.t1 = 0.0
+        self.t2 = 0.0
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        self.window.append(x)
+        self.t1 += x
+        self.t2 += x * x
+        if len(self.window) < self.period:
+            return NAN
+        m1 = self.t1 / self.period
+        m2 = self.t2 / self.period
+        var = m2 - m1 * m1
+        old = self.window[0]
+        self.t1 -= old
+        self.t2 -= old * old
+        return var if var > 0.0 else 0.0
+
+
+class Wilder:
+    """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
+
+    def __init__(self, period: int) -> None:
+        self.period = period
+        self.seed: list[float] = []
+        self.prev = NAN
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        if self.prev == self.prev:
+            self.prev = (self.prev * (self.period - 1) + x) / self.period
+            return self.prev
+        self.seed.append(x)
+        if len(self.seed) < self.period:
+            return NAN
+        total = 0.0
+        for v in self.seed:
+            total += v
+        self.prev = total / self.period
+        self.seed = []
+        return self.prev
+
+
+class TrueRange:
+    """True range; NaN on the first bar."""
+
+    def __init__(self) -> None:
+        self.prev_close = NAN
+
+    def update(self, high: float, low: float, close: float) -> float:
+        pc = self.prev_close
+        self.prev_close = close
+        if pc != pc:
+            return NAN
+        return max(high - low, max(abs(high - pc), abs(low - pc)))
+
+
+class Delay:
+    """The value fed ``lag`` updates ago (NaN ones included); NaN until that many exist."""
+
+    def __init__(self, lag: int) -> None:
+        self.lag = lag
+        self.window: deque[float] = deque(maxlen=lag + 1)
+
+    def update(self, x: float) -> float:
+        self.window.append(x)
+        return self.window[0] if len(self.window) > self.lag else NAN
+
+
+class Atr:
+    """Average true range with Wilder's smoothing."""
+
+    def __init__(self, period: int) -> None:
+        self.tr = TrueRange()
+        self.avg = Wilder(period)
+
+    def update(self, high: float, low: float, close: float) -> float:
+        return self.avg.update(self.tr.update(high, low, close))
+
+
+class StochK:
+    """Fast stochastic %K over ``period`` bars; 0 when the window is flat."""
+
+    def __init__(self, period: int) -> None:
+        self.hh = RollingExtreme(period, True)
+        self.ll = RollingExtreme(period, False)
+
+    def update(self, high: float, low: float, close: float) -> float:
+        hh = self.hh.update(high)
+        ll = self.ll.update(low)
+        if hh != hh or close != close:
+            return NAN
+        diff = hh - ll
+        return 100.0 * (close - ll) / diff if diff != 0.0 else 0.0
+
+
+class Rsi:
+    """Wilder's RSI."""
+
+    def __init__(self, period: int) -> None:
+        self.prev = NAN
+        self.gain = Wilder(period)
+        self.loss = Wilder(period)
+
+    def update(self, x: float) -> float:
+        if x != x:
+            return NAN
+        prev, self.prev = self.prev, x
+        if prev != prev:
+            return NAN
+        d = x - prev
+        ag = self.gain.update(d if d > 0.0 else 0.0)
+        al = self.loss.update(-d if d < 0.0 else 0.0)
+        if ag != ag:
+            return NAN
+        total = ag + al
+        return 100.0 * (ag / total) if total != 0.0 else 0.0
