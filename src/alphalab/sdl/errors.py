@@ -101,12 +101,17 @@ def translate_one(error: dict[str, Any]) -> Problem:
         return Problem(where, f"{_short(value)} is not allowed", hint=f"use one of {expected}", value=value)
     if kind in _BOUNDS:
         bound = next(iter(ctx.values())) if ctx else "?"
-        return Problem(where, f"{_short(value)} is out of range: it must be {_BOUNDS[kind]} {bound}", value=value)
+        hint = "write a fraction: 0.02 means 2%" if where.endswith("stop.value") or where.endswith(
+            "stop_loss.value") else None
+        return Problem(where, f"{_short(value)} is out of range: it must be {_BOUNDS[kind]} {bound}", hint=hint,
+                       value=value)
     if kind == "string_pattern_mismatch":
         return Problem(where, f"{_short(value)} has the wrong form", hint=f"it must match {ctx.get('pattern')}",
                        value=value)
-    if kind in ("too_short", "too_long"):
-        return Problem(where, f"has the wrong length: {error['msg'].lower()}", value=value)
+    if kind == "too_short":
+        return Problem(where, f"needs at least {ctx.get('min_length', 1)} item(s)", value=value)
+    if kind == "too_long":
+        return Problem(where, f"has more than {ctx.get('max_length')} items", value=value)
     if kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
         return Problem(where, message, value=value)

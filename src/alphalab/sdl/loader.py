@@ -89,7 +89,8 @@ def resolve(doc: dict[str, Any], base_dir: Path, chain: tuple[str, ...]) -> tupl
         detail = exc.problems[0].render() if exc.problems else "unreadable"
         return doc, [*problems, Problem("extends", f"cannot load {ref!r}: {detail}", value=ref)]
     parent, parent_problems = resolve(parent, path.resolve().parent, (*chain, key))
-    problems += [Problem("extends", f"in {path.name}: {p.render()}", value=ref) for p in parent_problems]
+    problems += [Problem("extends", f"in {path.name}: {p.render() if p.where != 'extends' else p.message}",
+                         value=ref) for p in parent_problems]
     merged = deep_merge(parent, doc)
     return merged, problems
 
@@ -110,6 +111,10 @@ def finish(
             declared = _PARAMS_ADAPTER.validate_python(good)
     values, found = resolve_values(declared, dict(params or {}))
     problems += found
+    if isinstance(raw_params, dict):  # invalid declarations: substitute their raw default, no cascade
+        for key, raw in raw_params.items():
+            if key not in values and isinstance(raw, dict) and "default" in raw:
+                values[key] = raw["default"]
     substituted, found = substitute(doc, values)
     problems += found
     problems += checks.check_document(substituted)
