@@ -1,0 +1,294 @@
+"""The compiled bar loop (fast path) and the bar phases it shares with the event-driven path.
+
+A bar ``t`` is processed in this order, by both paths:
+
+1. ``execute_pending(at_close=False)``: market orders decided at the close of ``t-1`` fill at the
+   open of ``t`` (exits first, then entries, so a reversal closes before it opens);
+2. ``intrabar_exits``: stop-loss / trailing / take-profit levels against the bar's high and low;
+3. decisions at the close of ``t`` (signals here; ``Strategy.on_bar`` in the event path) through
+   ``rule_exit``, ``request_exit`` and ``request_entry``;
+4. ``execute_pending(at_close=True)`` when market orders fill at the signal bar's close;
+5. ``mark_bar``: mark positions at the close, ratchet trailing extremes, record MAE/MFE, equity.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from alphalab.engine.accounting_nb import enter_position, exit_position
+from alphalab.engine.layout import (
+    A_CASH,
+    A_GROSS,
+    A_VAL,
+    KMAX,
+    NACCT,
+    NPARAM,
+    NPEND,
+    NPOS,
+    P_ATCLOSE,
+    P_BAR,
+    P_CFG,
+    P_EXT,
+    P_HIGH,
+    P_LOW,
+    P_MARK,
+    P_N,
+    P_QTY,
+    P_TSTOP,
+    Q_CFG,
+    Q_EXIT,
+    Q_SIDE,
+    Q_SIG,
+    R_OPP,
+    S_ALLOW_SHORT,
+    S_FILL_CLOSE,
+    S_PYRAMID,
+    S_TARGET_FIRST,
+)
+from alphalab.engine.rules_nb import exit_level_hit
+
+REASON_SIGNAL = 0
+REASON_TIME_STOP = 4
+REASON_OPPOSITE = 5
+REASON_END = 6
+REASON_REGIME = 7
+KIND_MARKET, KIND_LIMIT, KIND_STOP = 0, 1, 2
+
+
+@nb.njit(cache=True)
+def new_state(n_assets: int, capital: np.ndarray, trades: np.ndarray, orders: np.ndarray) -> tuple:
+    """Return a fresh state tuple ``(pos, pend, pend_prm, acct, kret, trades, orders)``."""
+    pos = np.zeros((n_assets, NPOS))
+    pos[:, P_MARK] = np.nan
+    pend = np.zeros((n_assets, NPEND))
+    pend[:, Q_EXIT] = -1.0
+    pend_prm = np.zeros((n_assets, NPARAM))
+    acct = np.zeros((capital.shape[0], NACCT))
+    acct[:, A_CASH] = capital
+    kret = np.zeros((n_assets, KMAX))
+    return pos, pend, pend_prm, acct, kret, trades, orders
+
+
+@nb.njit(cache=True)
+def execute_pending(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, at_close: bool, group: np.ndarray,
+    costs: np.ndarray, settings: np.ndarray, inst: np.ndarray,
+) -> None:
+    """Fill the pending market orders of every column at the open (or the close) of bar ``t``."""
+    pos, pend, pend_prm = st[0], st[1], st[2]
+    for a in range(pos.shape[0]):
+        ex = int(pend[a, Q_EXIT])
+        side = int(pend[a, Q_SIDE])
+        if ex < 0 and side == 0:
+            continue
+        base = mkt[3][t, a] if at_close else mkt[0][t, a]
+        if base != base:
+            continue  # no bar for this column: the order waits for its next bar
+        if pos[a, P_MARK] != pos[a, P_MARK]:
+            pos[a, P_MARK] = base
+        g = group[a]
+        t_ref = t if at_close else max(t - 1, 0)
+        if ex >= 0:
+            if pos[a, P_QTY] != 0.0:
+                exit_position(st, mkt, counts, t, a, g, abs(pos[a, P_QTY]), base, t_ref, ex, False,
+                              KIND_MARKET, costs)
+            pend[a, Q_EXIT] = -1.0
+        if side != 0:
+            enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close, False,
+                           KIND_MARKET, pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
+            pend[a, Q_SIDE] = 0.0
+
+
+@nb.njit(cache=True)
+def intrabar_exits(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray,
+) -> None:
+    """Exit positions whose stop, trailing stop or target level the bar ``t`` touches."""
+    pos = st[0]
+    target_first = settings[S_TARGET_FIRST] > 0.0
+    for a in range(pos.shape[0]):
+        q = pos[a, P_QTY]
+        if q == 0.0:
+            continue
+        o = mkt[0][t, a]
+        if o != o:
+            continue
+        px, reason, maker = exit_level_hit(pos[a], o, mkt[1][t, a], mkt[2][t, a], target_first)
+        if px == px:
+            kind = KIND_LIMIT if maker else KIND_STOP
+            exit_position(st, mkt, counts, t, a, group[a], abs(q), px, max(t - 1, 0), reason, maker, kind,
+                          costs)
+
+
+@nb.njit(cache=True)
+def request_exit(st: tuple, a: int, reason: int) -> bool:
+    """Ask to close column ``a``'s position with ``reason`` at the next fill; False when flat or pending."""
+    if st[0][a, P_QTY] == 0.0 or st[1][a, Q_EXIT] >= 0.0:
+        return False
+    st[1][a, Q_EXIT] = reason
+    return True
+
+
+@nb.njit(cache=True)
+def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: int, pyramiding: float) -> bool:
+    """Ask to enter ``side`` in column ``a`` with entry rules ``prm`` decided at the close of ``t``.
+
+    One entry per column and bar. Same side as the position: an add, only while fewer than
+    ``pyramiding`` entries were made and no exit is pending. Opposite side: the position is
+    closed first (reason ``opposite_signal`` unless another exit is already pending).
+    """
+    pos, pend, pend_prm = st[0], st[1], st[2]
+    if pend[a, Q_SIDE] != 0.0:
+        return False
+    q = pos[a, P_QTY]
+    if q != 0.0:
+        cur = 1 if q > 0.0 else -1
+        if cur == side:
+            if pend[a, Q_EXIT] >= 0.0 or pos[a, P_N] >= pyramiding:
+                return False
+        elif pend[a, Q_EXIT] < 0.0:
+            pend[a, Q_EXIT] = REASON_OPPOSITE
+    pend[a, Q_SIDE] = side
+    pend[a, Q_SIG] = t
+    pend[a, Q_CFG] = cfg
+    for i in range(prm.shape[0]):
+        pend_prm[a, i] = prm[i]
+    return True
+
+
+@nb.njit(cache=True)
+def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
+    """Apply the engine's own exits at the close of ``t``: forced (regime switch) and time stop.
+
+    The time stop of N bars fires so that the exit fill happens N bars after the entry bar.
+    """
+    pos = st[0]
+    if pos[a, P_QTY] == 0.0:
+        return
+    if force:
+        request_exit(st, a, REASON_REGIME)
+        return
+    n = pos[a, P_TSTOP]
+    nxt = 0 if fill_close else 1
+    if n > 0.0 and (t + nxt) - pos[a, P_BAR] >= n:
+        request_exit(st, a, REASON_TIME_STOP)
+
+
+@nb.njit(cache=True)
+def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> None:
+    """Mark every position at the close of ``t``; ratchet trailing extremes and MAE/MFE bounds."""
+    pos, acct = st[0], st[3]
+    acct[:, A_VAL] = 0.0
+    acct[:, A_GROSS] = 0.0
+    for a in range(pos.shape[0]):
+        row = pos[a]
+        c = mkt[3][t, a]
+        if c == c:
+            row[P_MARK] = c
+        q = row[P_QTY]
+        if q == 0.0:
+            continue
+        h = mkt[1][t, a]
+        lo = mkt[2][t, a]
+        if h == h and not (row[P_ATCLOSE] > 0.0 and row[P_BAR] == t):
+            row[P_EXT] = max(row[P_EXT], h) if q > 0.0 else min(row[P_EXT], lo)
+            row[P_LOW] = min(row[P_LOW], lo)
+            row[P_HIGH] = max(row[P_HIGH], h)
+        g = group[a]
+        acct[g, A_VAL] += q * row[P_MARK]
+        acct[g, A_GROSS] += abs(q) * row[P_MARK]
+
+
+@nb.njit(cache=True)
+def close_all(st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray) -> None:
+    """Close every open position at its mark (the last valid close) with reason ``end_of_data``."""
+    pos = st[0]
+    for a in range(pos.shape[0]):
+        q = pos[a, P_QTY]
+        if q != 0.0:
+            exit_position(st, mkt, counts, t, a, group[a], abs(q), pos[a, P_MARK], t, REASON_END, False,
+                          KIND_MARKET, costs)
+        st[1][a, Q_EXIT] = -1.0
+        st[1][a, Q_SIDE] = 0.0
+
+
+@nb.njit(cache=True)
+def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray, posq: np.ndarray) -> None:
+    """Write bar ``t``'s equity, cash, gross exposure per group and quantity per column."""
+    acct = st[3]
+    for g in range(acct.shape[0]):
+        cash[t, g] = acct[g, A_CASH]
+        eq[t, g] = acct[g, A_CASH] + acct[g, A_VAL]
+        gross[t, g] = acct[g, A_GROSS]
+    pos = st[0]
+    for a in range(pos.shape[0]):
+        posq[t, a] = pos[a, P_QTY]
+
+
+@nb.njit(cache=True)
+def decide_signals(
+    st: tuple, t: int, a: int, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
+    force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray,
+) -> None:
+    """Turn column ``a``'s signals at the close of ``t`` into pending orders (fast path only).
+
+    Exits use the exit signals of the configuration that opened the position. An entry signal
+    together with its own side's exit signal is no entry; an opposite entry closes the position
+    when the entry rules say so (``exit_on_opposite_signal``) and then reverses.
+    """
+    pos = st[0]
+    rule_exit(st, t, a, force, settings[S_FILL_CLOSE] > 0.0)
+    q = pos[a, P_QTY]
+    if q != 0.0:
+        k = int(pos[a, P_CFG])
+        if (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]):
+            request_exit(st, a, REASON_SIGNAL)
+    long_e = el[t, a]
+    short_e = es[t, a] and settings[S_ALLOW_SHORT] > 0.0
+    if long_e == short_e:
+        return
+    side = 1 if long_e else -1
+    cfg = cfg_idx[t if cfg_idx.shape[0] > 1 else 0, a if cfg_idx.shape[1] > 1 else 0]
+    if (side > 0 and xl[cfg, t, a]) or (side < 0 and xs[cfg, t, a]):
+        return
+    prm = params[:, t if params.shape[1] > 1 else 0, a if params.shape[2] > 1 else 0]
+    if q != 0.0 and (q > 0.0) != (side > 0) and prm[R_OPP] <= 0.0 and st[1][a, Q_EXIT] < 0.0:
+        return
+    request_entry(st, a, side, t, np.ascontiguousarray(prm), cfg, settings[S_PYRAMID])
+
+
+@nb.njit(cache=True)
+def simulate_nb(
+    mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray,
+    force: np.ndarray, params: np.ndarray, group: np.ndarray, capital: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, trades: np.ndarray, orders: np.ndarray,
+) -> tuple:
+    """Run the whole simulation over (time, asset) arrays; return counters, curves and the state."""
+    n_bars, n_assets = mkt[0].shape
+    n_groups = capital.shape[0]
+    st = new_state(n_assets, capital, trades, orders)
+    counts = np.zeros(3, dtype=np.int64)
+    eq = np.empty((n_bars, n_groups))
+    cash = np.empty((n_bars, n_groups))
+    gross = np.empty((n_bars, n_groups))
+    posq = np.empty((n_bars, n_assets))
+    fill_close = settings[S_FILL_CLOSE] > 0.0
+    has_force = force.shape[0] > 1
+    for t in range(n_bars):
+        if not fill_close:
+            execute_pending(st, mkt, counts, t, False, group, costs, settings, inst)
+        intrabar_exits(st, mkt, counts, t, group, costs, settings)
+        for a in range(n_assets):
+            if mkt[3][t, a] == mkt[3][t, a]:
+                fe = force[t, a] if has_force else False
+                decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
+        if fill_close:
+            execute_pending(st, mkt, counts, t, True, group, costs, settings, inst)
+        mark_bar(st, mkt, t, group)
+        if t == n_bars - 1:
+            close_all(st, mkt, counts, t, group, costs)
+            mark_bar(st, mkt, t, group)
+        record_bar(st, t, eq, cash, gross, posq)
+    return counts, eq, cash, gross, posq, st[0]

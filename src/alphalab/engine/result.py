@@ -1,0 +1,142 @@
+"""``BacktestResult``: everything a backtest produced and what produced it; saved as parquet + json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alphalab.core.bars import OHLCV, BarArrays
+from alphalab.core.enums import FillTiming
+from alphalab.core.errors import NotFoundError
+from alphalab.core.timeframe import Timeframe
+
+RESULT_FORMAT_VERSION = "1"
+_FRAMES = ("trades", "orders", "fills", "equity", "positions")
+
+
+def run_hash(config: dict[str, Any], data_hash: str, strategy: dict[str, Any], seed: int, version: str) -> str:
+    """Return the sha256 that identifies a run: config, data, strategy document, seed and version."""
+    payload = json.dumps(
+        {"config": config, "data": data_hash, "strategy": strategy, "seed": seed, "version": version},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class BacktestResult:
+    """The outcome of one backtest (see docs/CONTRACTS.md, engine section).
+
+    ``trades`` has exactly ``TRADE_COLUMNS``; ``equity`` is indexed by UTC bar time with columns
+    ``equity, cash, exposure``; ``positions`` holds the signed quantity per symbol at each close.
+    """
+
+    strategy_id: str
+    strategy_name: str
+    symbols: tuple[str, ...]
+    timeframe: Timeframe
+    trades: pd.DataFrame
+    orders: pd.DataFrame
+    fills: pd.DataFrame
+    equity: pd.DataFrame
+    positions: pd.DataFrame
+    bars: BarArrays
+    config: dict[str, Any]
+    data_hash: str
+    run_hash: str
+    seed: int
+    version: str
+    fill_timing: FillTiming
+    periods_per_year: float
+    indicators: dict[str, np.ndarray] = field(default_factory=dict)
+    strategy: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final_equity(self) -> float:
+        """Equity at the last bar."""
+        return float(self.equity["equity"].iloc[-1]) if len(self.equity) else float("nan")
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the result to ``directory`` (parquet tables, ``bars.parquet``, ``meta.json``); return it."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        for name in _FRAMES:
+            getattr(self, name).to_parquet(d / f"{name}.parquet")
+        _bars_table(self.bars).to_parquet(d / "bars.parquet")
+        if self.indicators:
+            np.savez_compressed(d / "indicators.npz", **self.indicators)  # type: ignore[arg-type]
+        meta = {
+            "format": RESULT_FORMAT_VERSION,
+            "strategy_id": self.strategy_id,
+            "strategy_name": self.strategy_name,
+            "symbols": list(self.symbols),
+            "timeframe": str(self.timeframe),
+            "config": self.config,
+            "data_hash": self.data_hash,
+            "run_hash": self.run_hash,
+            "seed": self.seed,
+            "version": self.version,
+            "fill_timing": self.fill_timing.value,
+            "periods_per_year": self.periods_per_year,
+            "strategy": self.strategy,
+        }
+        (d / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+        return d
+
+    @classmethod
+    def load(cls, directory: str | Path) -> BacktestResult:
+        """Read a result written by :meth:`save`."""
+        d = Path(directory)
+        if not (d / "meta.json").exists():
+            raise NotFoundError(f"no saved result in {d}", hint="pass the directory written by save()")
+        meta = json.loads((d / "meta.json").read_text())
+        frames = {name: pd.read_parquet(d / f"{name}.parquet") for name in _FRAMES}
+        tf = Timeframe.parse(meta["timeframe"])
+        bars = _bars_from_table(pd.read_parquet(d / "bars.parquet"), tuple(meta["symbols"]), tf)
+        indicators: dict[str, np.ndarray] = {}
+        if (d / "indicators.npz").exists():
+            with np.load(d / "indicators.npz") as z:
+                indicators = {k: z[k] for k in z.files}
+        return cls(
+            strategy_id=meta["strategy_id"],
+            strategy_name=meta["strategy_name"],
+            symbols=tuple(meta["symbols"]),
+            timeframe=tf,
+            bars=bars,
+            config=meta["config"],
+            data_hash=meta["data_hash"],
+            run_hash=meta["run_hash"],
+            seed=int(meta["seed"]),
+            version=meta["version"],
+            fill_timing=FillTiming(meta["fill_timing"]),
+            periods_per_year=float(meta["periods_per_year"]),
+            indicators=indicators,
+            strategy=meta.get("strategy", {}),
+            **frames,
+        )
+
+
+def _bars_table(bars: BarArrays) -> pd.DataFrame:
+    data: dict[str, np.ndarray] = {"time": bars.time}
+    for c in OHLCV:
+        arr = getattr(bars, c)
+        for j in range(bars.n_assets):
+            data[f"{c}:{j}"] = arr[:, j]
+    return pd.DataFrame(data)
+
+
+def _bars_from_table(table: pd.DataFrame, symbols: tuple[str, ...], tf: Timeframe) -> BarArrays:
+    cols = {
+        c: np.column_stack([table[f"{c}:{j}"].to_numpy(np.float64) for j in range(len(symbols))])
+        if symbols
+        else np.empty((len(table), 0))
+        for c in OHLCV
+    }
+    return BarArrays(table["time"].to_numpy(np.int64), symbols=symbols, timeframe=tf, **cols)
