@@ -16,31 +16,11 @@ import numpy as np
 import pandas as pd
 
 from alphalab.research.evaluator import Window, return_statistics
+from alphalab.research.series import series_metrics
 
 
 def _seed(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
-
-
-def series_metrics(returns: np.ndarray, periods_per_year: float = 252.0) -> dict[str, float]:
-    """Return sharpe, total_return, cagr, max_drawdown (positive) and volatility of per-bar returns."""
-    r = np.nan_to_num(np.asarray(returns, dtype=float))
-    n = r.size
-    equity = np.cumprod(1.0 + r)
-    peak = np.maximum.accumulate(np.concatenate([[1.0], equity]))[1:]
-    dd = float(np.max(1.0 - equity / peak)) if n else 0.0
-    sd = float(r.std(ddof=1)) if n > 1 else 0.0
-    sharpe = float(r.mean() / sd * np.sqrt(periods_per_year)) if sd > 0 else 0.0
-    total = float(equity[-1] - 1.0) if n else 0.0
-    years = n / periods_per_year
-    cagr = float((1.0 + total) ** (1.0 / years) - 1.0) if years > 0 and total > -1 else -1.0
-    return {
-        "sharpe": sharpe,
-        "total_return": total,
-        "cagr": cagr,
-        "max_drawdown": dd,
-        "volatility": sd * float(np.sqrt(periods_per_year)),
-    }
 
 
 @dataclass(frozen=True)
