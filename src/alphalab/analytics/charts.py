@@ -1,0 +1,256 @@
+"""Plotly figures of a backtest report: candles with trades, equity, drawdown, heatmap, distributions.
+
+Each function returns a ``plotly.graph_objects.Figure``; page assembly lives in ``report.py``.
+Times are shown in UTC (the figures receive naive UTC timestamps so the browser never shifts them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+GREEN, RED, BLUE, GREY = "#1a9850", "#d73027", "#2c7fb8", "#7f7f7f"
+REGIME_COLOURS = ("#4daf4a", "#e41a1c", "#ff7f00", "#377eb8", "#984ea3", "#a65628", "#f781bf", "#999999")
+_LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    "font": {"family": "Helvetica, Arial, sans-serif", "size": 12},
+}
+
+
+def _naive(index: pd.Index) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(index)
+    return idx.tz_convert("UTC").tz_localize(None) if idx.tz is not None else idx
+
+
+def decimate_bins(n: int, max_points: int) -> np.ndarray:
+    """Return the start position of each bin when ``n`` bars are merged into at most ``max_points`` bins."""
+    step = max(1, math.ceil(n / max(1, max_points)))
+    return np.arange(0, n, step)
+
+
+def decimate_ohlc(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """Merge consecutive bars so that at most ``max_points`` candles remain.
+
+    Each merged candle takes the first open, the highest high, the lowest low and the last
+    close of its bars and is labelled with its first bar's time; the high and low envelope of
+    the series is kept exactly.
+    """
+    n = len(frame)
+    starts = decimate_bins(n, max_points)
+    if len(starts) == n:
+        return frame
+    out = pd.DataFrame(
+        {
+            "open": frame["open"].to_numpy()[starts],
+            "high": np.fmax.reduceat(frame["high"].to_numpy(), starts),
+            "low": np.fmin.reduceat(frame["low"].to_numpy(), starts),
+            "close": frame["close"].to_numpy()[np.r_[starts[1:] - 1, n - 1]],
+        },
+        index=frame.index[starts],
+    )
+    return out
+
+
+def _is_overlay(values: np.ndarray, close: np.ndarray) -> bool:
+    v, c = values[np.isfinite(values)], close[np.isfinite(close)]
+    if v.size == 0 or c.size == 0:
+        return False
+    ratio = float(np.median(v)) / float(np.median(c)) if np.median(c) else 0.0
+    return 0.5 <= ratio <= 2.0
+
+
+def _indicator_column(values: Any, j: int, n: int) -> np.ndarray | None:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[0] == n and j < arr.shape[1]:
+        return arr[:, j]  # type: ignore[no-any-return]
+    if arr.ndim == 1 and arr.shape[0] == n and j == 0:
+        return arr
+    return None
+
+
+def _regime_shapes(regimes: pd.Series | None, start: pd.Timestamp, end: pd.Timestamp) -> list[dict[str, Any]]:
+    if regimes is None or len(regimes) == 0:
+        return []
+    series = regimes.copy()
+    series.index = _naive(series.index)
+    series = series[(series.index >= start) & (series.index <= end)].astype(str)
+    if series.empty:
+        return []
+    labels = sorted(set(series))
+    colour = {lab: REGIME_COLOURS[i % len(REGIME_COLOURS)] for i, lab in enumerate(labels)}
+    change = np.r_[True, series.to_numpy()[1:] != series.to_numpy()[:-1]]
+    starts = np.flatnonzero(change)
+    ends = np.r_[starts[1:], len(series)]
+    shapes = []
+    for a, b in zip(starts, ends, strict=True):
+        x1 = series.index[b] if b < len(series) else end
+        shapes.append(
+            {
+                "type": "rect", "xref": "x", "yref": "paper", "x0": series.index[a], "x1": x1,
+                "y0": 0, "y1": 1, "fillcolor": colour[series.iloc[a]], "opacity": 0.10,
+                "line": {"width": 0}, "layer": "below",
+            }
+        )
+    return shapes
+
+
+def _trade_markers(fig: go.Figure, trades: pd.DataFrame) -> None:
+    if trades is None or len(trades) == 0:
+        return
+    entry_t = _naive(pd.to_datetime(trades["entry_time"], utc=True))
+    exit_t = _naive(pd.to_datetime(trades["exit_time"], utc=True))
+    sides = trades["side"].astype(str).to_numpy()
+    for side, symbol, colour in (("long", "triangle-up", GREEN), ("short", "triangle-down", RED)):
+        mask = sides == side
+        if mask.any():
+            text = [f"#{i} {side} entry" for i in trades["id"].to_numpy()[mask]]
+            fig.add_trace(
+                go.Scatter(x=entry_t[mask], y=trades["entry_price"].to_numpy()[mask], mode="markers",
+                           name=f"{side} entry", text=text, hoverinfo="x+y+text",
+                           marker={"symbol": symbol, "size": 10, "color": colour,
+                                   "line": {"width": 1, "color": "#222"}}),
+                row=1, col=1,
+            )
+    text = [f"#{i} exit: {r}, pnl {p:,.2f}" for i, r, p in zip(
+        trades["id"], trades["exit_reason"], trades["pnl"], strict=True)]
+    fig.add_trace(
+        go.Scatter(x=exit_t, y=trades["exit_price"].to_numpy(), mode="markers", name="exit", text=text,
+                   hoverinfo="x+y+text",
+                   marker={"symbol": "x", "size": 8, "color": "#333", "line": {"width": 1}}),
+        row=1, col=1,
+    )
+
+
+def candles_figure(
+    bars: Any,
+    symbol: str,
+    indicators: Mapping[str, Any] | None = None,
+    trades: pd.DataFrame | None = None,
+    regimes: pd.Series | None = None,
+    max_candles: int = 1500,
+) -> go.Figure:
+    """Return a candlestick chart of one symbol with indicators, trade markers and regime shading.
+
+    Parameters
+    ----------
+    bars : BarArrays
+        All bars of the result.
+    symbol : str
+        Which symbol to draw.
+    indicators : mapping, optional
+        Name -> (T, A) array. Series on the price scale are drawn over the candles, the others
+        in a pane below.
+    trades : DataFrame, optional
+        This symbol's trades: entries as triangles (up long, down short), exits as crosses.
+    regimes : Series, optional
+        Regime label per time; contiguous runs shade the chart background.
+    max_candles : int
+        Longer series are merged into this many candles (see ``decimate_ohlc``).
+    """
+    j = bars.symbols.index(symbol)
+    n = bars.n_bars
+    frame = pd.DataFrame({c: getattr(bars, c)[:, j] for c in ("open", "high", "low", "close")},
+                         index=_naive(bars.index))
+    valid = np.isfinite(frame["close"].to_numpy())
+    shown = decimate_ohlc(frame[valid], max_candles)
+    overlay: dict[str, np.ndarray] = {}
+    pane: dict[str, np.ndarray] = {}
+    for name, values in (indicators or {}).items():
+        col = _indicator_column(values, j, n)
+        if col is None:
+            continue
+        (overlay if _is_overlay(col, frame["close"].to_numpy()) else pane)[name] = col[valid]
+    rows = 2 if pane else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        row_heights=[0.75, 0.25] if rows == 2 else [1.0])
+    fig.add_trace(go.Candlestick(x=shown.index, open=shown["open"], high=shown["high"], low=shown["low"],
+                                 close=shown["close"], name=symbol, increasing_line_color=GREEN,
+                                 decreasing_line_color=RED), row=1, col=1)
+    pos = decimate_bins(int(valid.sum()), max_candles)
+    pos = np.r_[pos[1:] - 1, int(valid.sum()) - 1] if len(pos) < valid.sum() else pos
+    for target, group in ((1, overlay), (2, pane)):
+        for name, col in group.items():
+            fig.add_trace(go.Scatter(x=shown.index, y=col[pos], mode="lines", name=name,
+                                     line={"width": 1.3}), row=target, col=1)
+    _trade_markers(fig, trades if trades is not None else pd.DataFrame())
+    if len(shown):
+        fig.update_layout(shapes=_regime_shapes(regimes, shown.index[0], shown.index[-1]))
+    fig.update_layout(**_LAYOUT, height=560 if rows == 2 else 460)
+    fig.update_xaxes(rangeslider_visible=False)
+    return fig
+
+
+def equity_figure(equity: pd.Series, benchmark: pd.Series | None = None) -> go.Figure:
+    """Return the equity curve (with the buy-and-hold benchmark) above its drawdown in percent."""
+    from alphalab.analytics._returns import drawdown_series
+
+    x = _naive(equity.index)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.7, 0.3])
+    fig.add_trace(go.Scatter(x=x, y=equity.to_numpy(), mode="lines", name="strategy",
+                             line={"color": BLUE, "width": 1.8}), row=1, col=1)
+    if benchmark is not None and len(benchmark):
+        fig.add_trace(go.Scatter(x=_naive(benchmark.index), y=benchmark.to_numpy(), mode="lines",
+                                 name="buy & hold", line={"color": GREY, "width": 1.2, "dash": "dot"}),
+                      row=1, col=1)
+    dd = -100.0 * drawdown_series(equity.to_numpy(dtype=np.float64))
+    fig.add_trace(go.Scatter(x=x, y=dd, mode="lines", name="drawdown %", fill="tozeroy",
+                             line={"color": RED, "width": 1}), row=2, col=1)
+    fig.update_layout(**_LAYOUT, height=480)
+    fig.update_yaxes(title_text="equity", row=1, col=1)
+    fig.update_yaxes(title_text="drawdown %", row=2, col=1)
+    return fig
+
+
+def monthly_heatmap_figure(table: pd.DataFrame) -> go.Figure:
+    """Return a year x month heatmap of monthly returns in percent (green gains, red losses)."""
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    z = 100.0 * table.to_numpy(dtype=np.float64)
+    text = [["" if not np.isfinite(v) else f"{v:.1f}%" for v in row] for row in z]
+    finite = z[np.isfinite(z)]
+    bound = float(np.max(np.abs(finite))) if finite.size else 1.0
+    fig = go.Figure(go.Heatmap(z=z, x=months, y=[str(y) for y in table.index], text=text,
+                               texttemplate="%{text}", colorscale="RdYlGn", zmid=0.0,
+                               zmin=-bound, zmax=bound, hoverongaps=False,
+                               colorbar={"title": {"text": "%"}}))
+    fig.update_layout(**_LAYOUT, height=max(220, 60 + 34 * len(table)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def trade_distribution_figure(trades: pd.DataFrame) -> go.Figure:
+    """Return histograms of trade pnl (quote currency) and of the R multiple side by side."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Trade PnL", "Trade R multiple"))
+    pnl = pd.to_numeric(trades.get("pnl", pd.Series(dtype=float)), errors="coerce").dropna()
+    r_mult = pd.to_numeric(trades.get("pnl_r", pd.Series(dtype=float)), errors="coerce").dropna()
+    fig.add_trace(go.Histogram(x=pnl.to_numpy(), name="pnl", marker_color=BLUE, nbinsx=40), row=1, col=1)
+    fig.add_trace(go.Histogram(x=r_mult.to_numpy(), name="R", marker_color="#fdae61", nbinsx=40), row=1, col=2)
+    fig.add_vline(x=0, line_dash="dash", line_color="#444", row=1, col=1)  # type: ignore[arg-type]
+    fig.add_vline(x=0, line_dash="dash", line_color="#444", row=1, col=2)  # type: ignore[arg-type]
+    fig.update_layout(**_LAYOUT, height=360, showlegend=False)
+    return fig
+
+
+def mae_mfe_figure(trades: pd.DataFrame) -> go.Figure:
+    """Return a scatter of each trade's MAE (x) against its MFE (y), in percent, winners vs losers."""
+    fig = go.Figure()
+    if len(trades):
+        pnl = pd.to_numeric(trades["pnl"], errors="coerce").to_numpy()
+        for label, mask, colour in (("winners", pnl > 0, GREEN), ("losers", ~(pnl > 0), RED)):
+            sub = trades[mask]
+            fig.add_trace(go.Scatter(
+                x=100.0 * pd.to_numeric(sub["mae"], errors="coerce").to_numpy(),
+                y=100.0 * pd.to_numeric(sub["mfe"], errors="coerce").to_numpy(),
+                mode="markers", name=label, marker={"color": colour, "size": 8, "opacity": 0.75},
+                text=[f"#{i} {s} {sym}" for i, s, sym in zip(sub["id"], sub["side"], sub["symbol"], strict=True)],
+            ))
+    fig.update_layout(**_LAYOUT, height=400,
+                      xaxis_title="MAE % (adverse)", yaxis_title="MFE % (favourable)")
+    return fig
