@@ -54,7 +54,7 @@ class ParamDef:
                 f"{where} must be between {self.min:g} and {self.max:g}, got {value!r}",
                 hint=self.doc or None,
             )
-        out: ParamValue = int(round(num)) if self.type is int else num
+        out: ParamValue = round(num) if self.type is int else num
         return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from alphalab.core.errors import ConfigError
 from alphalab.indicators.nb_volume import NS_PER_DAY
 from alphalab.indicators.stream_core import NAN, Atr, Ema, RollingExtreme, RollingVar, Sma, Streaming
 
@@ -175,7 +176,9 @@ class VwapStream(Streaming):
     def update(self, **bar: float) -> tuple[float, ...]:
         """Feed one bar (``time`` in int64 ns is required for the session anchor)."""
         if self.session and "time" not in bar:
-            raise TypeError("a session VWAP needs the bar's time (int64 ns) as time=...")
+            raise ConfigError(
+                "a session VWAP needs each bar's time", hint="pass time=<bar open time in int64 ns>"
+            )
         self._time = int(bar["time"]) if self.session else 0
         return super().update(**bar)
 

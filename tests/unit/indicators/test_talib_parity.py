@@ -47,8 +47,20 @@ CASES: list[tuple[str, dict[str, object], Callable[[Bars], tuple[np.ndarray, ...
         {"k_period": 5, "d_period": 4, "smooth_k": 1},
         lambda b: talib.STOCHF(b["high"], b["low"], b["close"], 5, 4, 0),
     ),
-    ("stochrsi", {"period": 14, "k_period": 14, "d_period": 3}, lambda b: talib.STOCHRSI(b["close"], 14, 14, 3, 0)),
-    ("donchian", {"period": 20}, lambda b: (talib.MAX(b["high"], 20), talib.MIDPRICE(b["high"], b["low"], 20), talib.MIN(b["low"], 20))),
+    (
+        "stochrsi",
+        {"period": 14, "k_period": 14, "d_period": 3},
+        lambda b: talib.STOCHRSI(b["close"], 14, 14, 3, 0),
+    ),
+    (
+        "donchian",
+        {"period": 20},
+        lambda b: (
+            talib.MAX(b["high"], 20),
+            talib.MIDPRICE(b["high"], b["low"], 20),
+            talib.MIN(b["low"], 20),
+        ),
+    ),
     ("obv", {}, lambda b: (talib.OBV(b["close"], b["volume"]),)),
     ("volume_sma", {"period": 20}, lambda b: (talib.SMA(b["volume"], 20),)),
     ("cci", {"period": 20}, lambda b: (talib.CCI(b["high"], b["low"], b["close"], 20),)),
@@ -70,7 +82,9 @@ def assert_matches(ours: np.ndarray, ref: np.ndarray, what: str) -> None:
     np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-9 * scale, err_msg=what)
 
 
-@pytest.mark.parametrize(("name", "params", "reference"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("name", "params", "reference"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_indicator_on_aapl_matches_talib(
     aapl: Bars, name: str, params: dict[str, object], reference: Callable[[Bars], tuple[np.ndarray, ...]]
 ) -> None:
