@@ -113,7 +113,7 @@ def fx_closed(times: np.ndarray) -> np.ndarray:
     moves with New York daylight saving time), so Friday from 20:00 to Sunday 23:00 counts as closed.
     """
     ts = pd.DatetimeIndex(times.astype("datetime64[ns]"))
-    dow = ts.dayofweek.to_numpy()
+    dow = ts.day_of_week.to_numpy()
     hour = ts.hour.to_numpy()
     weekend = (dow == 5) | ((dow == 4) & (hour >= 20)) | ((dow == 6) & (hour < 23))
     month, day = ts.month.to_numpy(), ts.day.to_numpy()
