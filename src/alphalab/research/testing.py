@@ -38,7 +38,9 @@ class SyntheticEvaluator:
     def fingerprint(self, strategy: Any, symbol: str, timeframe: str, window: Window | None) -> str:
         return f"synthetic|{self!r}|{strategy}"
 
-    def returns_array(self, params: Mapping[str, Any], symbol: str, timeframe: str) -> np.ndarray:
+    def returns_array(
+        self, params: Mapping[str, Any], symbol: str, timeframe: str, strategy: Any = ""
+    ) -> np.ndarray:
         """Return the full per-bar return series of ``params``."""
         if symbol in self.bad_symbols:
             raise ValueError(f"no data for {symbol}")
@@ -50,7 +52,7 @@ class SyntheticEvaluator:
             for k, c in self.peak.items()
             if isinstance(params.get(k, c), int | float)
         )
-        rng = np.random.default_rng(_seed(symbol, timeframe, sorted(params.items())))
+        rng = np.random.default_rng(_seed(symbol, timeframe, strategy, sorted(params.items())))
         base = np.random.default_rng(_seed(symbol, timeframe)).normal(0.0, self.noise, self.n_bars)
         own = rng.normal(0.0, self.noise * 0.5, self.n_bars)
         return base + own + self.drift * float(np.exp(-dist))  # type: ignore[no-any-return]
@@ -58,7 +60,7 @@ class SyntheticEvaluator:
     def returns(
         self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str, window: Window | None
     ) -> pd.Series:
-        r = self.returns_array(params, symbol, timeframe)
+        r = self.returns_array(params, symbol, timeframe, strategy)
         a, b = (window.start, window.stop) if window else (0, r.size)
         index = pd.date_range("2020-01-01", periods=self.n_bars, freq="D", tz="UTC")
         return pd.Series(r[a:b], index=index[a:b], name="returns")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +92,7 @@ def test_split_invariants(n: int, train: int, test: int, purge: int, embargo: in
         assert f.train.stop + purge + embargo == f.test.start
         assert f.test.stop <= n and f.train.start >= 0
     starts = [f.test.start for f in folds]
-    assert starts == sorted(starts) and all(b - a == test for a, b in zip(starts, starts[1:], strict=False))
+    assert starts == sorted(starts) and all(b - a == test for a, b in itertools.pairwise(starts))
 
 
 def test_efficiency_and_stitched_curve_match_fold_rows() -> None:
