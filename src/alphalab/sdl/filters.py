@@ -25,7 +25,7 @@ def session_mask(sessions: SessionFilter | None, time_ns: np.ndarray) -> np.ndar
     mask = np.ones(n, dtype=bool)
     if sessions.days is not None:
         allowed = [WEEKDAYS.index(d) for d in sessions.days]
-        mask &= np.isin(np.asarray(local.dayofweek), allowed)
+        mask &= np.isin(np.asarray(local.day_of_week), allowed)
     if sessions.windows:
         minute = np.asarray(local.hour) * 60 + np.asarray(local.minute)
         inside = np.zeros(n, dtype=bool)
