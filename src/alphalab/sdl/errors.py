@@ -88,7 +88,7 @@ def translate_one(error: dict[str, Any]) -> Problem:
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])
         close = difflib.get_close_matches(key, _all_field_names(), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "remove it"
+        hint: str | None = f"did you mean {close[0]!r}?" if close else "remove it"
         return Problem(where, f"unknown field {key!r}", hint=hint, value=value)
     if kind == "missing":
         return Problem(where, f"missing required field {str(error['loc'][-1])!r}")
@@ -101,8 +101,8 @@ def translate_one(error: dict[str, Any]) -> Problem:
         return Problem(where, f"{_short(value)} is not allowed", hint=f"use one of {expected}", value=value)
     if kind in _BOUNDS:
         bound = next(iter(ctx.values())) if ctx else "?"
-        hint = "write a fraction: 0.02 means 2%" if where.endswith("stop.value") or where.endswith(
-            "stop_loss.value") else None
+        fraction = where.endswith(("stop.value", "stop_loss.value"))
+        hint = "write a fraction: 0.02 means 2%" if fraction else None
         return Problem(where, f"{_short(value)} is out of range: it must be {_BOUNDS[kind]} {bound}", hint=hint,
                        value=value)
     if kind == "string_pattern_mismatch":
