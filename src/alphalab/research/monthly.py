@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from alphalab.research.mapping import BestConfigMapping, load_mapping
 
@@ -38,11 +41,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
 
 
-def _monthly_table_html(equity: Any) -> str:
-    from alphalab.analytics.breakdowns import monthly_returns_table
+def monthly_returns(equity: pd.Series) -> pd.DataFrame:
+    """Return a year x month table of compounded monthly returns of an equity curve."""
+    eq = equity.dropna()
+    month_end = eq.groupby([eq.index.year, eq.index.month]).last()
+    first = eq.iloc[0] if len(eq) else float("nan")
+    prev = month_end.shift(1)
+    prev.iloc[0] = first
+    rets = month_end / prev - 1.0
+    rets.index = rets.index.set_names(["year", "month"])
+    table = rets.unstack("month").reindex(columns=range(1, 13))
+    table.columns = [calendar.month_abbr[m] for m in table.columns]
+    yearly = eq.groupby(eq.index.year).last()
+    table["Year"] = (yearly / yearly.shift(1).fillna(first) - 1.0).to_numpy()
+    return table
 
-    table = monthly_returns_table(equity)
-    pct = table.map(lambda v: "" if v != v else f"{v * 100:.2f}%")
+
+def _monthly_table_html(equity: pd.Series) -> str:
+    pct = monthly_returns(equity).map(lambda v: "" if v != v else f"{v * 100:.2f}%")
     return "<h2 id='monthly'>Month by month</h2>" + pct.to_html(classes="monthly", border=0)
 
 

@@ -123,3 +123,16 @@ def test_validate_gives_path_precise_errors(tmp_path: Path) -> None:
     doc["schema_version"] = "9.9"
     path.write_text(json.dumps(doc))
     assert "$.schema_version" in {p.where for p in validate_mapping_file(path)}
+
+
+def test_monthly_returns_table_compounds_by_hand() -> None:
+    from alphalab.research.monthly import monthly_returns
+
+    idx = pd.to_datetime(["2020-01-02", "2020-01-31", "2020-02-03", "2020-02-28", "2021-01-04"], utc=True)
+    eq = pd.Series([100.0, 110.0, 99.0, 121.0, 133.1], index=idx)
+    t = monthly_returns(eq)
+    assert t.loc[2020, "Jan"] == pytest.approx(0.10)
+    assert t.loc[2020, "Feb"] == pytest.approx(0.10)
+    assert t.loc[2021, "Jan"] == pytest.approx(0.10)
+    assert t.loc[2020, "Year"] == pytest.approx(0.21) and t.loc[2021, "Year"] == pytest.approx(0.10)
+    assert pd.isna(t.loc[2020, "Mar"])
