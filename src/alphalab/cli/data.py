@@ -69,7 +69,7 @@ def import_(
     """Validate a file and append its bars to the catalog (atomically)."""
     from alphalab.data.catalog import Catalog
     from alphalab.data.readers import read_file
-    from alphalab.data.validate import validate
+    from alphalab.data.validation import validate
 
     raw = read_file(path, columns=_mapping(mapping))
     report = validate(
@@ -109,7 +109,7 @@ def download_(
     as_json: JsonOpt = False,
 ) -> None:
     """Download bars from an exchange into the catalog, resuming from the last stored bar."""
-    from alphalab.data.download import download
+    from alphalab.data.downloader import download
 
     result = download(exchange, symbol, timeframe, since=since, until=until, progress=not as_json)
     emit(
@@ -184,7 +184,7 @@ def check(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a file or a stored dataset; exit 1 when it has problems (one message per problem)."""
-    from alphalab.data.validate import validate
+    from alphalab.data.validation import validate
 
     frame, cal = _check_target(target, timeframe, mapping)
     report = validate(frame, timeframe, calendar=calendar or cal, mode="report", source=target)
@@ -230,7 +230,7 @@ def resample_(
     """Resample a dataset to a coarser timeframe and store it in the catalog (or a file)."""
     from alphalab.data.catalog import Catalog
     from alphalab.data.loader import load_bars
-    from alphalab.data.resample import resample
+    from alphalab.data.resampling import resample
 
     frame = load_bars(symbol, timeframe, adjust=False)
     bars = resample(frame, to, include_partial, source_timeframe=timeframe)

@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from alphalab.data import samples, synthetic
     from alphalab.data.catalog import Catalog
-    from alphalab.data.download import download
+    from alphalab.data.downloader import download
     from alphalab.data.loader import load_arrays, load_bars
     from alphalab.data.readers import read_file
-    from alphalab.data.resample import adjust, align_to, resample
-    from alphalab.data.validate import ValidationReport, validate
+    from alphalab.data.resampling import adjust, align_to, resample
+    from alphalab.data.validation import ValidationReport, validate
 
 _LAZY = {
     "load_bars": "alphalab.data.loader",
     "load_arrays": "alphalab.data.loader",
-    "resample": "alphalab.data.resample",
-    "align_to": "alphalab.data.resample",
-    "adjust": "alphalab.data.resample",
+    "resample": "alphalab.data.resampling",
+    "align_to": "alphalab.data.resampling",
+    "adjust": "alphalab.data.resampling",
     "Catalog": "alphalab.data.catalog",
     "read_file": "alphalab.data.readers",
-    "validate": "alphalab.data.validate",
-    "ValidationReport": "alphalab.data.validate",
-    "download": "alphalab.data.download",
+    "validate": "alphalab.data.validation",
+    "ValidationReport": "alphalab.data.validation",
+    "download": "alphalab.data.downloader",
 }
 _MODULES = ("samples", "synthetic")
 

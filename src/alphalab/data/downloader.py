@@ -207,7 +207,7 @@ def _flush(
 ) -> None:
     if not rows:
         return
-    from alphalab.data.validate import validate
+    from alphalab.data.validation import validate
 
     frame = _to_frame(rows)
     report = validate(frame, tf, calendar="24/7", mode="report", source=f"{source}:{symbol}")

@@ -28,7 +28,7 @@ def _to_timeframe(frame: pd.DataFrame, native: Timeframe, wanted: Timeframe, nam
     if native == wanted:
         return frame
     if native < wanted and native.divides(wanted):
-        from alphalab.data.resample import resample
+        from alphalab.data.resampling import resample
 
         return resample(frame, wanted, source_timeframe=native)
     raise DataError(
@@ -88,7 +88,7 @@ def load_bars(
     adjust
         Adjust prices for splits and dividends when the data has an ``adj_close`` column.
     """
-    from alphalab.data import resample as rs
+    from alphalab.data import resampling as rs
     from alphalab.data.samples import load_sample, sample_info
 
     tf = Timeframe.parse(timeframe)

@@ -12,6 +12,8 @@ higher bar's close time. Before its first higher bar closes, a lower bar sees Na
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -88,7 +90,7 @@ def resample(
     DataFrame
         A BarFrame labelled by bucket open time.
     """
-    from alphalab.data.validate import infer_calendar, infer_timeframe
+    from alphalab.data.validation import infer_calendar, infer_timeframe
 
     tf = Timeframe.parse(timeframe)
     bars = _as_bars(frame)
@@ -110,7 +112,8 @@ def resample(
 
     origin = _WEEK_ORIGIN if tf.unit == "w" else 0
     arrays = [np.ascontiguousarray(bars[c].to_numpy(dtype="float64")) for c in OHLCV]
-    labels, o, h, lo, c_, v, last = resample_ohlcv_nb(times, *arrays, tf.nanos, origin)
+    kernel: Any = resample_ohlcv_nb  # numba dispatchers are untyped for mypy
+    labels, o, h, lo, c_, v, last = kernel(times, *arrays, tf.nanos, origin)
     cols = {"open": o, "high": h, "low": lo, "close": c_, "volume": v}
     for c in bars.columns:
         if c not in OHLCV:
@@ -156,7 +159,7 @@ def align_to(
     DataFrame
         ``higher``'s columns on ``lower_index``; NaN where no higher bar has closed yet.
     """
-    from alphalab.data.validate import infer_timeframe
+    from alphalab.data.validation import infer_timeframe
 
     htf = Timeframe.parse(higher_tf)
     lower = pd.DatetimeIndex(lower_index)

@@ -11,6 +11,7 @@ size of the move. ``synthetic:`` symbols are understood by ``load_bars``:
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -176,7 +177,9 @@ def from_spec(spec: str, timeframe: str | Timeframe = "1d") -> pd.DataFrame:
         n = int(params.pop("n", "1000"))
         seed = int(params.pop("seed", "0"))
         tf = params.pop("timeframe", str(timeframe))
-        floats = {k: float(v) for k, v in params.items() if k not in ("assets", "asset", "start")}
+        floats: dict[str, Any] = {
+            k: float(v) for k, v in params.items() if k not in ("assets", "asset", "start")
+        }
         start = params.get("start", "2020-01-01")
         if kind == "gbm":
             return gbm(n, seed, tf, start=start, **floats)

@@ -65,7 +65,9 @@ def test_failed_write_half_way_keeps_old_data_and_leaves_no_temp_file(tmp_path, 
 
     monkeypatch.setattr(pq, "write_table", write_half_then_fail)
     with pytest.raises(OSError, match="disk full"):
-        cat.write(from_closes([7.0, 8.0, 9.0, 10.0], timeframe="1h", start="2024-01-01T02:00"), "local", "X", "1h")
+        cat.write(
+            from_closes([7.0, 8.0, 9.0, 10.0], timeframe="1h", start="2024-01-01T02:00"), "local", "X", "1h"
+        )
     monkeypatch.undo()
     pd.testing.assert_frame_equal(cat.read("local", "X", "1h"), old, check_freq=False)
     leftovers = [p.name for p in tmp_path.rglob("*") if p.is_file()]

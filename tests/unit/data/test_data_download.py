@@ -12,7 +12,7 @@ from _ccxt_replay import replay_exchange
 
 from alphalab.core.errors import DataError
 from alphalab.data.catalog import Catalog
-from alphalab.data.download import download
+from alphalab.data.downloader import download
 
 T0 = pd.Timestamp("2024-01-01T00:00:00Z")
 H_MS = 3_600_000
@@ -35,7 +35,16 @@ def test_binance_pages_retry_and_resume_store_every_bar(tmp_path):
     exchange, adapter = replay_exchange("binance", "binance_btcusdt_1h.json")
     sleeps: list[float] = []
     cat = Catalog(tmp_path)
-    first = download(exchange, "BTC/USDT", "1h", since=T0, until=T0 + pd.Timedelta(hours=6), catalog=cat, limit=3, sleep=sleeps.append)
+    first = download(
+        exchange,
+        "BTC/USDT",
+        "1h",
+        since=T0,
+        until=T0 + pd.Timedelta(hours=6),
+        catalog=cat,
+        limit=3,
+        sleep=sleeps.append,
+    )
     assert first.requests == 3 and first.retries == 1 and sleeps == [1.0]
     assert first.rows_total == 6 and first.resumed_from is None
     t0_ms = int(T0.value // 1_000_000)
@@ -43,7 +52,15 @@ def test_binance_pages_retry_and_resume_store_every_bar(tmp_path):
     assert _start_times(adapter.urls) == [t0_ms, t0_ms + 3 * H_MS, t0_ms + 3 * H_MS]
     assert all("api/v3/klines" in u and "symbol=BTCUSDT" in u and "interval=1h" in u for u in adapter.urls)
 
-    second = download(exchange, "BTC/USDT", "1h", until=T0 + pd.Timedelta(hours=8), catalog=cat, limit=3, sleep=sleeps.append)
+    second = download(
+        exchange,
+        "BTC/USDT",
+        "1h",
+        until=T0 + pd.Timedelta(hours=8),
+        catalog=cat,
+        limit=3,
+        sleep=sleeps.append,
+    )
     assert second.resumed_from == (T0 + pd.Timedelta(hours=5)).isoformat()
     assert _start_times(adapter.urls[3:]) == [t0_ms + 5 * H_MS]
     assert second.rows_added == 2 and second.rows_total == 8
@@ -59,7 +76,17 @@ def test_mexc_shape_and_rate_limit_are_handled(tmp_path):
     exchange, adapter = replay_exchange("mexc", "mexc_btcusdt_1h.json")
     sleeps: list[float] = []
     cat = Catalog(tmp_path)
-    result = download(exchange, "BTC/USDT", "1h", since=T0, until=T0 + pd.Timedelta(hours=6), catalog=cat, limit=4, sleep=sleeps.append, backoff=0.5)
+    result = download(
+        exchange,
+        "BTC/USDT",
+        "1h",
+        since=T0,
+        until=T0 + pd.Timedelta(hours=6),
+        catalog=cat,
+        limit=4,
+        sleep=sleeps.append,
+        backoff=0.5,
+    )
     assert result.retries == 1 and sleeps == [0.5]
     assert result.rows_total == 6
     bars = cat.read("mexc", "BTC/USDT", "1h")
@@ -72,5 +99,14 @@ def test_rate_limit_every_time_gives_up_with_a_data_error(tmp_path):
     exchange, adapter = replay_exchange("binance", "binance_btcusdt_1h.json")
     adapter.responses = [adapter.responses[1]] * 3
     with pytest.raises(DataError, match="failed after 2 retries"):
-        download(exchange, "BTC/USDT", "1h", since=T0, until=T0 + pd.Timedelta(hours=3), catalog=Catalog(tmp_path), retries=2, sleep=lambda s: None)
+        download(
+            exchange,
+            "BTC/USDT",
+            "1h",
+            since=T0,
+            until=T0 + pd.Timedelta(hours=3),
+            catalog=Catalog(tmp_path),
+            retries=2,
+            sleep=lambda s: None,
+        )
     assert not Catalog(tmp_path).exists("binance", "BTC/USDT", "1h")

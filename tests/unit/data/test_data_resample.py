@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alphalab.core.errors import ConfigError
-from alphalab.data.resample import adjust, align_to, resample
+from alphalab.data.resampling import adjust, align_to, resample
 from alphalab.data.synthetic import gbm
 from alphalab.testing.bars import bars
 
@@ -49,8 +49,19 @@ def test_buckets_align_to_midnight_not_to_the_first_bar():
 
 
 def test_weekly_bars_are_labelled_by_monday_and_friday_closes_the_week():
-    days = pd.bdate_range("2024-01-01", "2024-01-12", tz="UTC").as_unit("ns").rename("time")  # Mon 1st .. Fri 12th
-    daily = pd.DataFrame({"open": np.arange(10.0), "high": np.arange(10.0) + 1, "low": np.arange(10.0) - 1, "close": np.arange(10.0) + 0.5, "volume": np.ones(10)}, index=days)
+    days = (
+        pd.bdate_range("2024-01-01", "2024-01-12", tz="UTC").as_unit("ns").rename("time")
+    )  # Mon 1st .. Fri 12th
+    daily = pd.DataFrame(
+        {
+            "open": np.arange(10.0),
+            "high": np.arange(10.0) + 1,
+            "low": np.arange(10.0) - 1,
+            "close": np.arange(10.0) + 0.5,
+            "volume": np.ones(10),
+        },
+        index=days,
+    )
     out = resample(daily, "1w", calendar="XNYS")
     assert list(out.index) == [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-08", tz="UTC")]
     assert out.iloc[1].tolist() == [5.0, 10.0, 4.0, 9.5, 5.0]
@@ -60,7 +71,9 @@ def test_weekly_bars_are_labelled_by_monday_and_friday_closes_the_week():
 def test_matches_pandas_resample_on_random_minutes():
     frame = gbm(5000, seed=3, timeframe="1m")
     ours = resample(frame, "1h", include_partial=True)
-    ref = frame.resample("1h", label="left", closed="left").agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+    ref = frame.resample("1h", label="left", closed="left").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    )
     np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy())
     assert (ours.index == ref.index).all()
 

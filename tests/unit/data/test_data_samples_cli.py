@@ -13,14 +13,22 @@ from typer.testing import CliRunner
 from alphalab.cli.main import app
 from alphalab.data.loader import load_arrays, load_bars
 from alphalab.data.samples import SAMPLES_DIR, list_samples, load_sample, sample_info
-from alphalab.data.validate import validate
+from alphalab.data.validation import validate
 
 NAMES = [s.name for s in list_samples()]
 runner = CliRunner()
 
 
 def test_the_seven_promised_samples_are_bundled():
-    assert NAMES == ["sample:AAPL", "sample:MSFT", "sample:IBM", "sample:GOOG", "sample:SP500", "sample:NASDAQ", "sample:EURUSD"]
+    assert NAMES == [
+        "sample:AAPL",
+        "sample:MSFT",
+        "sample:IBM",
+        "sample:GOOG",
+        "sample:SP500",
+        "sample:NASDAQ",
+        "sample:EURUSD",
+    ]
     assert sample_info("sample:EURUSD").timeframe == "1h"
 
 
@@ -66,7 +74,9 @@ def test_load_bars_adjusts_samples_by_default():
 
 def test_check_on_a_bad_file_exits_1_with_one_line_per_problem(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10,9,11,10.5,100\n2024-01-04,10,11,9,,100\n2024-01-09,10,11,9,10.5,100\n")
+    path.write_text(
+        "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10,9,11,10.5,100\n2024-01-04,10,11,9,,100\n2024-01-09,10,11,9,10.5,100\n"
+    )
     result = runner.invoke(app, ["data", "check", str(path), "--json"])
     assert result.exit_code == 1
     rows = [e["row"] for e in json.loads(result.stdout)["errors"]]
@@ -76,13 +86,19 @@ def test_check_on_a_bad_file_exits_1_with_one_line_per_problem(tmp_path):
 def test_import_list_show_resample_delete_round_trip(tmp_path):
     path = tmp_path / "btc.csv"
     minutes = np.arange(240)
-    lines = ["timestamp,open,high,low,close,volume"] + [f"{1704067200 + 60 * int(m)},{100 + m},{101 + m},{99 + m},{100.5 + m},1" for m in minutes]
+    lines = ["timestamp,open,high,low,close,volume"] + [
+        f"{1704067200 + 60 * int(m)},{100 + m},{101 + m},{99 + m},{100.5 + m},1" for m in minutes
+    ]
     path.write_text("\n".join(lines) + "\n")
-    result = runner.invoke(app, ["data", "import", str(path), "--symbol", "BTC/USDT", "--source", "kraken", "--json"])
+    result = runner.invoke(
+        app, ["data", "import", str(path), "--symbol", "BTC/USDT", "--source", "kraken", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rows_added"] == 240
     listing = json.loads(runner.invoke(app, ["data", "list", "--json"]).stdout)
-    assert [(d["source"], d["symbol"], d["timeframe"], d["rows"]) for d in listing] == [("kraken", "BTC/USDT", "1m", 240)]
+    assert [(d["source"], d["symbol"], d["timeframe"], d["rows"]) for d in listing] == [
+        ("kraken", "BTC/USDT", "1m", 240)
+    ]
     shown = json.loads(runner.invoke(app, ["data", "show", "kraken:BTC/USDT", "-t", "1h", "--json"]).stdout)
     assert shown["rows"] == 4 and shown["bars"][0]["open"] == 100.0 and shown["bars"][0]["volume"] == 60.0
     res = runner.invoke(app, ["data", "resample", "kraken:BTC/USDT", "--from", "1m", "--to", "1h", "--json"])

@@ -10,7 +10,7 @@ import pytest
 from alphalab.core.errors import ConfigError
 from alphalab.data import synthetic
 from alphalab.data.loader import load_bars
-from alphalab.data.validate import validate
+from alphalab.data.validation import validate
 
 
 def test_same_seed_same_bars_other_seed_other_bars():

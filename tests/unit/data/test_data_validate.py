@@ -11,7 +11,7 @@ import pytest
 from alphalab.core.errors import DataError
 from alphalab.data.calendars import easter, nyse_holidays, nyse_sessions
 from alphalab.data.readers import read_file
-from alphalab.data.validate import validate
+from alphalab.data.validation import validate
 from alphalab.testing.bars import bars, from_closes
 
 BAD_CSV = """Date,Open,High,Low,Close,Volume
@@ -92,7 +92,9 @@ def test_negative_volume_and_infinity_are_named():
 
 def test_fx_weekend_is_not_a_gap_but_a_weekday_hole_is():
     times = pd.date_range("2024-01-05T18:00Z", "2024-01-08T03:00Z", freq="1h")
-    open_hours = times[(times < pd.Timestamp("2024-01-05T22:00Z")) | (times >= pd.Timestamp("2024-01-07T22:00Z"))]
+    open_hours = times[
+        (times < pd.Timestamp("2024-01-05T22:00Z")) | (times >= pd.Timestamp("2024-01-07T22:00Z"))
+    ]
     frame = from_closes(np.linspace(1.1, 1.2, len(open_hours)), timeframe="1h")
     frame.index = open_hours.as_unit("ns").rename("time")
     assert validate(frame, "1h", mode="report").calendar == "24/5"
@@ -115,13 +117,28 @@ def test_split_jump_is_a_warning_explained_by_adj_close():
 
 def test_nyse_holidays_match_the_published_2024_and_2022_schedules():
     assert sorted(nyse_holidays(2024)) == [
-        date(2024, 1, 1), date(2024, 1, 15), date(2024, 2, 19), date(2024, 3, 29), date(2024, 5, 27),
-        date(2024, 6, 19), date(2024, 7, 4), date(2024, 9, 2), date(2024, 11, 28), date(2024, 12, 25),
+        date(2024, 1, 1),
+        date(2024, 1, 15),
+        date(2024, 2, 19),
+        date(2024, 3, 29),
+        date(2024, 5, 27),
+        date(2024, 6, 19),
+        date(2024, 7, 4),
+        date(2024, 9, 2),
+        date(2024, 11, 28),
+        date(2024, 12, 25),
     ]
     # 2022: New Year's Day on a Saturday is not observed; Juneteenth and Christmas move to Monday
     assert sorted(nyse_holidays(2022)) == [
-        date(2022, 1, 17), date(2022, 2, 21), date(2022, 4, 15), date(2022, 5, 30), date(2022, 6, 20),
-        date(2022, 7, 4), date(2022, 9, 5), date(2022, 11, 24), date(2022, 12, 26),
+        date(2022, 1, 17),
+        date(2022, 2, 21),
+        date(2022, 4, 15),
+        date(2022, 5, 30),
+        date(2022, 6, 20),
+        date(2022, 7, 4),
+        date(2022, 9, 5),
+        date(2022, 11, 24),
+        date(2022, 12, 26),
     ]
     assert date(2001, 9, 11) in nyse_holidays(2001) and date(2012, 10, 30) in nyse_holidays(2012)
     assert easter(2024) == date(2024, 3, 31) and easter(2025) == date(2025, 4, 20)
