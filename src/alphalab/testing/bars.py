@@ -29,8 +29,12 @@ def bars(
     volume: float = 1000.0,
 ) -> pd.DataFrame:
     """Build a BarFrame from ``(open, high, low, close[, volume])`` rows on a regular clock."""
-    arr = np.array([list(r) + ([volume] if len(r) == 4 else []) for r in rows], dtype="float64").reshape(-1, 5)
-    return pd.DataFrame(arr, columns=["open", "high", "low", "close", "volume"], index=_index(len(arr), start, timeframe))
+    arr = np.array([list(r) + ([volume] if len(r) == 4 else []) for r in rows], dtype="float64").reshape(
+        -1, 5
+    )
+    return pd.DataFrame(
+        arr, columns=["open", "high", "low", "close", "volume"], index=_index(len(arr), start, timeframe)
+    )
 
 
 def from_closes(
@@ -47,6 +51,12 @@ def from_closes(
     high = np.maximum(open_, close) + spread
     low = np.minimum(open_, close) - spread
     return pd.DataFrame(
-        {"open": open_, "high": high, "low": low, "close": close, "volume": np.full(close.size, float(volume))},
+        {
+            "open": open_,
+            "high": high,
+            "low": low,
+            "close": close,
+            "volume": np.full(close.size, float(volume)),
+        },
         index=_index(close.size, start, timeframe),
     )
