@@ -27,7 +27,7 @@ class HigherBars:
 
 def higher_bars(bars: BarArrays, tf: Timeframe) -> list[HigherBars]:
     """Resample every asset of ``bars`` to ``tf`` (one single-column BarArrays per asset)."""
-    from alphalab.data.resample import resample
+    from alphalab.data import resample
 
     if tf < bars.timeframe or not bars.timeframe.divides(tf):
         raise ValidationError(
@@ -49,7 +49,7 @@ def _empty(sym: str, tf: Timeframe) -> BarArrays:
 
 def align_values(values: np.ndarray, higher: HigherBars, lower: BarArrays) -> np.ndarray:
     """Return ``values`` (one per higher bar) on the lower bars' time axis, visible once each higher bar closed."""
-    from alphalab.data.resample import align_to
+    from alphalab.data import align_to
 
     if higher.bars.n_bars == 0:
         return np.full(lower.n_bars, np.nan)
