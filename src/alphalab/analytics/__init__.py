@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from alphalab.analytics.breakdowns import breakdowns
-    from alphalab.analytics.export import export
+    from alphalab.analytics.breakdown import breakdowns
+    from alphalab.analytics.exports import export
     from alphalab.analytics.metrics import METRIC_KEYS, compute_metrics, metrics_from_series
     from alphalab.analytics.report import report_from_saved, write_report
 
@@ -19,8 +19,8 @@ _LAZY = {
     "METRIC_KEYS": "alphalab.analytics.metrics",
     "compute_metrics": "alphalab.analytics.metrics",
     "metrics_from_series": "alphalab.analytics.metrics",
-    "breakdowns": "alphalab.analytics.breakdowns",
-    "export": "alphalab.analytics.export",
+    "breakdowns": "alphalab.analytics.breakdown",
+    "export": "alphalab.analytics.exports",
     "write_report": "alphalab.analytics.report",
     "report_from_saved": "alphalab.analytics.report",
 }

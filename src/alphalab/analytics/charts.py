@@ -59,12 +59,26 @@ def decimate_ohlc(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return out
 
 
-def _is_overlay(values: np.ndarray, close: np.ndarray) -> bool:
-    v, c = values[np.isfinite(values)], close[np.isfinite(close)]
-    if v.size == 0 or c.size == 0:
+# Indicators by these name prefixes are oscillators or volumes, drawn in their own pane even when
+# their values happen to sit near the price (an RSI of 50 on a stock trading at 50).
+_PANE_PREFIXES = ("rsi", "stoch", "macd", "adx", "cci", "willr", "mfi", "roc", "mom", "atr", "obv", "zscore",
+                  "cmo", "aroon", "natr", "volume", "trix", "ppo", "ultosc", "dx", "plus_di", "minus_di")
+
+
+def is_price_overlay(name: str, values: np.ndarray, close: np.ndarray) -> bool:
+    """Return True when an indicator lives on the price scale (moving averages, bands, stops).
+
+    Known oscillators are never overlays; any other series is one when, bar by bar, it stays
+    within 30% of the close (median relative distance).
+    """
+    if name.lower().startswith(_PANE_PREFIXES):
         return False
-    ratio = float(np.median(v)) / float(np.median(c)) if np.median(c) else 0.0
-    return 0.5 <= ratio <= 2.0
+    ok = np.isfinite(values) & np.isfinite(close) & (close != 0)
+    if not ok.any():
+        return False
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.abs(values[ok] / close[ok] - 1.0)
+    return bool(np.median(distance) < 0.3)
 
 
 def _indicator_column(values: Any, j: int, n: int) -> np.ndarray | None:
@@ -167,7 +181,7 @@ def candles_figure(
         col = _indicator_column(values, j, n)
         if col is None:
             continue
-        (overlay if _is_overlay(col, frame["close"].to_numpy()) else pane)[name] = col[valid]
+        (overlay if is_price_overlay(name, col, frame["close"].to_numpy()) else pane)[name] = col[valid]
     rows = 2 if pane else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         row_heights=[0.75, 0.25] if rows == 2 else [1.0])

@@ -97,7 +97,7 @@ def _section(anchor: str, title: str, body: str) -> str:
 
 def _chart_sections(result: Any, regimes: Mapping[str, pd.Series] | None) -> list[str]:
     from alphalab.analytics import charts
-    from alphalab.analytics.breakdowns import monthly_returns_table
+    from alphalab.analytics.breakdown import monthly_returns_table
     from alphalab.analytics.metrics import result_benchmark
 
     equity = result.equity["equity"]
@@ -119,7 +119,7 @@ def _chart_sections(result: Any, regimes: Mapping[str, pd.Series] | None) -> lis
 
 
 def _breakdown_section(result: Any) -> str:
-    from alphalab.analytics.breakdowns import breakdowns
+    from alphalab.analytics.breakdown import breakdowns
 
     parts = [f"<div><h3>By {html.escape(name.replace('_', ' '))}</h3>{table_html(frame)}</div>"
              for name, frame in breakdowns(result).items()]

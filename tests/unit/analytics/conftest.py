@@ -109,7 +109,7 @@ def _equity(bars: BarArrays, trades: pd.DataFrame, capital: float) -> pd.DataFra
     )
 
 
-def make_result(n: int = 260, symbols: tuple[str, ...] = ("AAA", "BBB"), fill_timing: str = "next_open",
+def make_result(n: int = 400, symbols: tuple[str, ...] = ("AAA", "BBB"), fill_timing: str = "next_open",
                 freq: str = "B", timeframe: str = "1d") -> FakeResult:
     frames = {s: gbm_frame(n, seed=i + 1, freq=freq) for i, s in enumerate(symbols)}
     bars = BarArrays.from_frames(frames, timeframe)
