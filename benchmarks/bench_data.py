@@ -86,6 +86,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         files = _prepare(n, folder)
         rows = []
         peer = h.measure(lambda: files, _read_csv_pandas, repeat=2)
+        rows.append(h.row("data.csv_read_1m", "pandas read_csv + to_datetime", peer, units=n))
         mine = h.measure(lambda: files, _read_file_ours, repeat=2)
         rows.append(
             h.row(
@@ -109,6 +110,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             )
         )
         peer = h.measure(lambda: files, _pandas_read_parquet, repeat=5)
+        rows.append(h.row("data.catalog_read_1m", "pandas read_parquet", peer, units=n))
         mine = h.measure(lambda: files, _catalog_read, repeat=5)
         rows.append(
             h.row(
@@ -121,6 +123,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             )
         )
         peer = h.measure(lambda: _load_frame(files), _resample_pandas, repeat=5)
+        rows.append(h.row("data.resample_1m_to_1h", "pandas resample().agg", peer, units=n))
         mine = h.measure(lambda: _load_frame(files), _resample_ours, repeat=5)
         rows.append(
             h.row(
