@@ -1,0 +1,233 @@
+"""The event-driven path: Python strategies run bar by bar on the same jitted rules as the fast path.
+
+Each bar goes through the phases of :mod:`alphalab.engine.kernel_nb` in the same order: pending
+market orders at the open, intrabar stop/target exits, working limit/stop orders, the engine's
+own exits (time stop), ``Strategy.on_bar`` at the close, close fills (when chosen), marking.
+Every fill, fee, slippage, sizing and accounting step is a call of the same numba function the
+compiled loop calls, which is why both paths agree to the last bit on the same decisions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from alphalab.core.bars import BarArrays
+from alphalab.core.enums import FillTiming
+from alphalab.core.errors import EngineError
+from alphalab.engine import layout as L
+from alphalab.engine.accounting_nb import enter_position, exit_position
+from alphalab.engine.assemble import build_result
+from alphalab.engine.backtest import instrument_limits, settings_from_config
+from alphalab.engine.config import BacktestConfig
+from alphalab.engine.context import EventContext, WorkingOrder
+from alphalab.engine.kernel_nb import (
+    REASON_SIGNAL,
+    close_all,
+    execute_pending,
+    intrabar_exits,
+    mark_bar,
+    new_state,
+    record_bar,
+    rule_exit,
+)
+from alphalab.engine.result import BacktestResult
+from alphalab.engine.rules_nb import order_trigger
+from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings
+from alphalab.strategies.api import FillEvent, OrderRef, Strategy
+
+__all__ = ["EventContext", "EventLoop", "run_strategy"]
+
+
+class EventLoop:
+    """State and phases of one event-driven run (one cash group shared by all symbols)."""
+
+    def __init__(self, strategy: Strategy, bars: BarArrays, *, rules: EntryRules, costs: Costs,
+                 settings: SimSettings, capital: float, lot: np.ndarray, min_notional: np.ndarray,
+                 atr: np.ndarray | None) -> None:
+        self.strategy = strategy
+        self.bars = bars
+        self.rules = rules
+        self.settings = settings
+        shape = (bars.n_bars, bars.n_assets)
+        atr_arr = np.full(shape, np.nan) if atr is None else np.ascontiguousarray(atr, dtype=np.float64)
+        cols = [np.ascontiguousarray(getattr(bars, c), dtype=np.float64) for c in ("open", "high", "low", "close")]
+        vol = np.ascontiguousarray(bars.volume, dtype=np.float64)
+        self.mkt = (*cols, vol, atr_arr)
+        self.cvec, self.svec = costs.vector(), settings.vector()
+        self.inst = np.ascontiguousarray(np.column_stack([lot, min_notional]), dtype=np.float64)
+        self.group = np.zeros(bars.n_assets, dtype=np.int64)
+        cap = max(256, 8 * bars.n_assets)
+        self.st = new_state(bars.n_assets, np.array([capital]), np.zeros((cap, L.NTR)), np.zeros((cap, L.NOR)))
+        self.counts = np.zeros(3, dtype=np.int64)
+        self.working: list[WorkingOrder] = []
+        self.pending_ids = [-1] * bars.n_assets
+        self.record_ids: dict[int, int] = {}
+        self.indicator_cache: dict[Any, dict[str, np.ndarray]] = {}
+        self.t = 0
+        self._next_id = 1
+        self.ctx = EventContext(self)
+
+    def new_ref(self, column: int, tag: str) -> OrderRef:
+        """Return a fresh order handle."""
+        ref = OrderRef(self._next_id, self.bars.symbols[column])
+        self._next_id += 1
+        return ref
+
+    def _ensure_capacity(self) -> None:
+        need = 4 * self.bars.n_assets + 2 * len(self.working) + 4
+        trades, orders = self.st[5], self.st[6]
+        if self.counts[L.N_TRADES] + need < trades.shape[0] and self.counts[L.N_ORDERS] + need < orders.shape[0]:
+            return
+        grow = max(2 * trades.shape[0], trades.shape[0] + need)
+        new_tr = np.zeros((grow, L.NTR))
+        new_or = np.zeros((grow, L.NOR))
+        new_tr[: trades.shape[0]] = trades
+        new_or[: orders.shape[0]] = orders
+        self.st = (*self.st[:5], new_tr, new_or)
+
+    def _work_orders(self, t: int) -> None:
+        mkt = self.mkt
+        for w in list(self.working):
+            if t <= w.submitted:
+                continue
+            a = w.column
+            o = mkt[0][t, a]
+            if o != o:
+                continue
+            px, w.armed = order_trigger(w.kind, w.side, w.limit, w.stop, w.armed, o, mkt[1][t, a], mkt[2][t, a])
+            if px == px:
+                self.working.remove(w)
+                self._fill_working(w, t, px)
+            elif w.time_in_force in ("day", "ioc"):
+                self.working.remove(w)
+
+    def _fill_working(self, w: WorkingOrder, t: int, px: float) -> None:
+        st, a = self.st, w.column
+        maker = w.kind in (1, 3)
+        self.record_ids[int(self.counts[L.N_ORDERS])] = w.id
+        if st[0][a, L.P_MARK] != st[0][a, L.P_MARK]:
+            st[0][a, L.P_MARK] = self.mkt[0][t, a]
+        q = st[0][a, L.P_QTY]
+        if q != 0.0 and (q > 0) != (w.side > 0):
+            exit_position(st, self.mkt, self.counts, t, a, 0, w.quantity, px, max(t - 1, 0), REASON_SIGNAL,
+                          maker, w.kind, self.cvec)
+        else:
+            enter_position(st, self.mkt, self.counts, t, a, 0, w.side, px, max(t - 1, 0), w.submitted, False,
+                           maker, w.kind, w.prm, 0, self.cvec, self.svec, self.inst)
+
+    def _pending(self, t: int, at_close: bool) -> None:
+        n0 = int(self.counts[L.N_ORDERS])
+        ids = list(self.pending_ids)
+        execute_pending(self.st, self.mkt, self.counts, t, at_close, self.group, self.cvec, self.svec, self.inst)
+        orders = self.st[6]
+        for n in range(n0, int(self.counts[L.N_ORDERS])):
+            self.record_ids[n] = ids[int(orders[n, L.O_COL])]
+
+    def _notify(self, n_from: int) -> None:
+        orders = self.st[6]
+        for n in range(n_from, int(self.counts[L.N_ORDERS])):
+            r = orders[n]
+            if r[L.O_QTY] <= 0:
+                continue
+            a = int(r[L.O_COL])
+            fill = FillEvent(
+                order_id=self.record_ids.get(n, -1), symbol=self.bars.symbols[a],
+                quantity=float(r[L.O_SIDE] * r[L.O_QTY]), price=float(r[L.O_PRICE]), fee=float(r[L.O_FEE]),
+                time=np.datetime64(int(self.bars.time[int(r[L.O_BAR])]), "ns"),
+            )
+            self.strategy.on_fill(self.ctx, fill)
+
+    def run(self) -> SimOutput:
+        """Run every bar; return the same raw output as the compiled path."""
+        n_bars, n_assets = self.bars.n_bars, self.bars.n_assets
+        eq, cash, gross = (np.empty((n_bars, 1)) for _ in range(3))
+        posq = np.empty((n_bars, n_assets))
+        fill_close = self.settings.fill_at_close
+        close = self.mkt[3]
+        self.strategy.on_start(self.ctx)
+        for t in range(n_bars):
+            self.t = t
+            self._ensure_capacity()
+            n0 = int(self.counts[L.N_ORDERS])
+            if not fill_close:
+                self._pending(t, False)
+            intrabar_exits(self.st, self.mkt, self.counts, t, self.group, self.cvec, self.svec)
+            self._work_orders(t)
+            self._notify(n0)
+            for a in range(n_assets):
+                if close[t, a] == close[t, a]:
+                    rule_exit(self.st, t, a, False, fill_close)
+            self.strategy.on_bar(self.ctx)
+            n1 = int(self.counts[L.N_ORDERS])
+            if fill_close:
+                self._pending(t, True)
+            mark_bar(self.st, self.mkt, t, self.group)
+            if t == n_bars - 1:
+                close_all(self.st, self.mkt, self.counts, t, self.group, self.cvec)
+                mark_bar(self.st, self.mkt, t, self.group)
+            record_bar(self.st, t, eq, cash, gross, posq)
+            self._notify(n1)
+        self.strategy.on_stop(self.ctx)
+        trades = self.st[5][: self.counts[L.N_TRADES]].copy()
+        orders = self.st[6][: self.counts[L.N_ORDERS]].copy()
+        return SimOutput(trades, orders, eq, cash, gross, posq, self.group, np.array([eq[0, 0]]))
+
+
+def _costs_from_config(cfg: BacktestConfig) -> Costs:
+    return Costs(fee_bps=cfg.fee_bps or 0.0, maker_fee_bps=cfg.maker_fee_bps, fee_fixed=cfg.fee_fixed or 0.0,
+                 slippage="bps", slippage_value=cfg.slippage_bps or 0.0)
+
+
+def run_strategy(
+    strategy: type[Strategy] | Strategy, data: BarArrays, config: BacktestConfig | None = None, *,
+    params: Mapping[str, Any] | None = None, rules: EntryRules | None = None, costs: Costs | None = None,
+    atr: np.ndarray | None = None, atr_period: int = 14,
+) -> BacktestResult:
+    """Run a Python :class:`~alphalab.strategies.api.Strategy` through the event-driven loop.
+
+    Parameters
+    ----------
+    strategy
+        A Strategy subclass (instantiated with ``params``) or an instance.
+    data
+        Bars (time x asset); the strategy sees bars up to the current one only.
+    config
+        Run settings (capital, fill timing, costs, leverage, pyramiding...).
+    rules
+        Default entry rules of ``ctx.enter`` (sizing and exits); all-in without stops by default.
+    costs
+        Fees and slippage; by default built from the config's cost fields.
+    atr, atr_period
+        ATR for ATR-based stops and slippage (the registry's ``atr`` over ``atr_period`` when None).
+
+    Returns
+    -------
+    BacktestResult
+    """
+    if not isinstance(data, BarArrays):
+        raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
+    strat = strategy(params) if isinstance(strategy, type) else strategy
+    cfg = config or BacktestConfig()
+    rules = rules or EntryRules()
+    cost = costs or _costs_from_config(cfg)
+    if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
+        from alphalab.indicators import compute
+
+        inputs = {c: np.ascontiguousarray(data.column(c), dtype=np.float64) for c in ("high", "low", "close")}
+        atr = compute("atr", inputs, period=atr_period)["value"]
+    lot, mn = instrument_limits(data.symbols, cfg)
+    loop = EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
+                     capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)
+    out = loop.run()
+    cls = type(strat)
+    doc = {"python": f"{cls.__module__}.{cls.__qualname__}", "params": dict(strat.params),
+           "rules": dataclasses.asdict(rules), "costs": dataclasses.asdict(cost)}
+    return build_result(
+        out, data, strategy_id=cls.strategy_id(), strategy_name=cls.display_name(),
+        config=cfg.model_dump(mode="json"), strategy_doc=doc, fill_timing=FillTiming(cfg.fill), seed=cfg.seed,
+        ppy=cfg.periods_per_year,
+    )
