@@ -6,7 +6,21 @@
 [nan, 1.5, 2.5]
 
 NaN inputs mark missing bars: the output there is NaN and the indicator continues over the
-valid bars as if the missing bar did not exist (see :mod:`alphalab.indicators.nb_core`).
+valid bars as if the missing bar did not exist (see :mod:`alphalab.indicators.nb_core`), so an
+asset that starts later gets the values of its own trimmed series.
+
+Deliberate differences from TA-Lib (all tested):
+
+- Zero denominators use exact zero tests (no 1e-8 floors, so coins priced at 1e-5 work); the
+  TA-Lib in use (0.6 C library) agrees, and tests pin low-priced and fractional-volume cases.
+- MFI: typical-price changes at float-noise level (~1e-14, from split adjustment) are classified
+  by their exact sign; TA-Lib classifies a few differently, so its parity test rounds to 1e-8
+  and the raw data is pinned against a pandas reference instead.
+- Seeding, warm-up and multi-output alignment follow TA-Lib: EMAs seed with the SMA of the first
+  ``period`` values, MACD seeds its fast EMA at bar ``slow - 1`` as TA-Lib does, and MACD, STOCH
+  and STOCHRSI start all outputs at the common warm-up.
+- Ichimoku is causal (see the ``ichimoku`` description). CCI's streaming twin costs O(period) per
+  update (mean deviation needs the window); every other twin is O(1) amortised.
 """
 
 from __future__ import annotations

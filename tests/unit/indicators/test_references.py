@@ -139,3 +139,18 @@ def test_flat_series_gives_defined_values_not_nan() -> None:
     assert compute("bbands", {"close": flat})["percent_b"][-1] == 0.5
     assert compute("zscore", {"close": flat})["value"][-1] == 0.0
     assert compute("cci", bars)["value"][-1] == 0.0
+
+
+def test_low_priced_asset_and_fractional_volume_are_not_zeroed() -> None:
+    rng = np.random.default_rng(0)
+    coin = 1e-5 * np.cumprod(1.0 + 0.01 * rng.standard_normal(100))  # a coin priced around 0.00001
+    ours = compute("stddev", {"close": coin}, period=20)["value"]
+    assert (ours[19:] > 0.0).all()
+    np.testing.assert_allclose(ours[19:], talib.STDDEV(coin, 20, 1)[19:], rtol=1e-6)
+    np.testing.assert_allclose(
+        compute("rsi", {"close": coin})["value"][14:], talib.RSI(coin, 14)[14:], rtol=1e-9
+    )
+    bars = {"high": coin * 1.01, "low": coin * 0.99, "close": coin, "volume": np.full(100, 0.01)}
+    mfi = compute("mfi", bars)["value"]
+    assert (mfi[14:] > 0.0).all()
+    np.testing.assert_allclose(mfi[14:], talib.MFI(*bars.values(), 14)[14:], rtol=1e-9)
