@@ -1,0 +1,1 @@
+"""Reusable fakes and builders for users' own tests (bar builder, regime-switching series)."""
