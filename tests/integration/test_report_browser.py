@@ -77,20 +77,12 @@ def _result(n: int = 700) -> SimpleNamespace:
     )
 
 
-def test_report_renders_every_chart_without_javascript_errors(tmp_path: Path) -> None:
+def _render(path: Path, shot: Path) -> dict[str, Any]:
+    """Open a report offline in headless Chromium; return what rendered and every JavaScript error."""
     from playwright.sync_api import sync_playwright
 
-    from alphalab.analytics.report import write_report
-
     exe = _chromium()
-    result = _result()
-    regimes = {"AAA": pd.Series(np.where(np.arange(700) // 90 % 2, "bull", "bear"), index=result.bars.index)}
-    path = write_report(result, tmp_path / "report.html", regimes=regimes)
-    text = path.read_text()
-    assert re.search(r"<script[^>]*\bsrc=", text) is None  # plotly.js is inline, never a CDN link
-    assert re.search(r"<link[^>]*\bhref=", text) is None
-    n_charts = text.count('class="plotly-graph-div"')
-    assert n_charts == 2 + 4  # one price chart per symbol, equity, monthly, distribution, MAE/MFE
+    n_charts = path.read_text().count('class="plotly-graph-div"')
     errors: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox"])
@@ -101,22 +93,62 @@ def test_report_renders_every_chart_without_javascript_errors(tmp_path: Path) ->
             page.route("http*://**", lambda route: route.abort())  # offline: any network request fails
             page.goto(path.as_uri(), wait_until="load")
             page.wait_for_function(
-                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_charts}", timeout=30_000
+                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {n_charts}", timeout=60_000
             )
             rendered = page.evaluate(
                 "Array.from(document.querySelectorAll('.plotly-graph-div')).map("
                 "d => d.querySelectorAll('.main-svg').length > 0 && "
                 "d.querySelectorAll('g.trace path, g.trace image, g.hm image').length > 0)"
             )
-            candles = page.evaluate("document.querySelectorAll('#chart-price-0 g.trace path').length")
-            banner = page.locator("#fill-timing-warning").is_visible()
-            title = page.locator("header h1").inner_text()
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+            out = {
+                "n_charts": n_charts,
+                "errors": errors,
+                "rendered": rendered,
+                "candles": page.evaluate("document.querySelectorAll('#chart-price-0 g.trace path').length"),
+                "banner": page.locator("#fill-timing-warning").count() == 1
+                and page.locator("#fill-timing-warning").is_visible(),
+                "title": page.locator("header h1").inner_text(),
+                "metric_cells": page.locator("td[data-key]").count(),
+            }
+            page.screenshot(path=str(shot), full_page=False)
         finally:
             browser.close()
-    assert errors == []
-    assert rendered == [True] * n_charts
-    assert candles > 500  # 700 bars: one path per candle plus the lines and markers
-    assert banner
-    assert title == "Demo <Cross>"  # escaped in the HTML, shown verbatim
+    return out
+
+
+def test_report_renders_every_chart_without_javascript_errors(tmp_path: Path) -> None:
+    from alphalab.analytics.report import write_report
+
+    _chromium()
+    result = _result()
+    regimes = {"AAA": pd.Series(np.where(np.arange(700) // 90 % 2, "bull", "bear"), index=result.bars.index)}
+    path = write_report(result, tmp_path / "report.html", regimes=regimes)
+    text = path.read_text()
+    assert re.search(r"<script[^>]*\bsrc=", text) is None  # plotly.js is inline, never a CDN link
+    assert re.search(r"<link[^>]*\bhref=", text) is None
+    seen = _render(path, tmp_path / "report.png")
+    assert seen["n_charts"] == 2 + 4  # one price chart per symbol, equity, monthly, distribution, MAE/MFE
+    assert seen["errors"] == []
+    assert seen["rendered"] == [True] * seen["n_charts"]
+    assert seen["candles"] > 500  # 700 bars: one path per candle plus the lines and markers
+    assert seen["banner"]
+    assert seen["title"] == "Demo <Cross>"  # escaped in the HTML, shown verbatim
+    assert seen["metric_cells"] == 34
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_engine_report_on_bundled_data_renders(tmp_path: Path) -> None:
+    from alphalab.analytics import write_report
+    from alphalab.data import load_arrays
+    from alphalab.engine import run_backtest
+
+    _chromium()
+    bars = load_arrays(["sample:AAPL", "sample:MSFT"], "1d")
+    result = run_backtest("sma_cross", bars)
+    path = write_report(result, tmp_path / "engine.html")
+    seen = _render(path, tmp_path / "engine.png")
+    assert seen["errors"] == []
+    assert seen["n_charts"] == 6 and seen["rendered"] == [True] * 6
+    assert not seen["banner"]  # next_open fills: no warning
+    assert seen["title"] == result.strategy_name
+    assert seen["candles"] > 1000  # 3270 bars decimated to at most 1500 candles

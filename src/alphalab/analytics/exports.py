@@ -71,7 +71,7 @@ def export(
     formats: Iterable[str] = FORMATS,
     *,
     metrics: Mapping[str, float] | None = None,
-) -> dict[str, Path]:
+) -> list[Path]:
     """Write a result's metrics, trades, equity curve and breakdowns as JSON and/or CSV files.
 
     Parameters
@@ -87,8 +87,8 @@ def export(
 
     Returns
     -------
-    dict[str, Path]
-        ``"<name>.<format>"`` -> written path. JSON: ``metrics.json`` (``{"meta": ..., "metrics":
+    list[Path]
+        The written files, in this order. JSON: ``metrics.json`` (``{"meta": ..., "metrics":
         ...}``, NaN and infinities as null), ``trades.json`` and ``equity.json`` (lists of records,
         ISO-8601 UTC times). CSV: ``metrics.csv`` (metric, value), ``trades.csv``, ``equity.csv``
         and one ``breakdown_<name>.csv`` per breakdown.
@@ -121,4 +121,4 @@ def export(
             target = out_dir / f"breakdown_{name}.csv"
             frame.to_csv(target, index_label=name)
             written[target.name] = target
-    return written
+    return list(written.values())

@@ -84,7 +84,9 @@ def test_metric_formatting(key: str, value: float, text: str) -> None:
 
 
 def test_export_round_trips_metrics_trades_and_equity(fake_result, tmp_path) -> None:
-    written = export(fake_result, tmp_path / "out")
+    paths = export(fake_result, tmp_path / "out")
+    written = {p.name: p for p in paths}
+    assert all(p.parent == tmp_path / "out" and p.exists() for p in paths)
     metrics = compute_metrics(fake_result)
     doc = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert doc["meta"]["run_hash"] == "abc123def456" and doc["meta"]["symbols"] == ["AAA", "BBB"]
@@ -107,7 +109,7 @@ def test_export_round_trips_metrics_trades_and_equity(fake_result, tmp_path) -> 
 
 
 def test_export_single_format_and_unknown_format(fake_result, tmp_path) -> None:
-    written = export(fake_result, tmp_path, formats=("json",))
-    assert set(written) == {"metrics.json", "trades.json", "equity.json"}
+    written = {p.name for p in export(fake_result, tmp_path, formats=("json",))}
+    assert written == {"metrics.json", "trades.json", "equity.json"}
     with pytest.raises(ConfigError, match="xml"):
         export(fake_result, tmp_path, formats=("xml",))
