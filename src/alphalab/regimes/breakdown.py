@@ -1,0 +1,65 @@
+"""Every metric by regime: ``regime_breakdown(result, regimes) -> DataFrame``.
+
+For each regime, the bars labelled with it contribute their equity returns (bar t's return is
+the change from the close of t-1 to the close of t, attributed to the regime at t-1, when the
+position was decided) and the trades that entered in it contribute the trade metrics. The
+regime's returns are chained into an equity curve that starts at the run's capital, and the
+analytics metric set (``METRIC_KEYS``) is computed from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from alphalab.regimes.config import REGIME_LABELS
+
+
+def _bar_labels(result: object, regimes: Mapping[str, pd.Series] | pd.Series) -> np.ndarray:
+    """Return one label per bar of the result (the first symbol's, or the given series)."""
+    index = result.equity.index  # type: ignore[attr-defined]
+    series = regimes if isinstance(regimes, pd.Series) else regimes[result.symbols[0]]  # type: ignore[attr-defined]
+    s = series.copy()
+    s.index = pd.DatetimeIndex(s.index).tz_localize("UTC") if s.index.tz is None else s.index.tz_convert("UTC")
+    return s.reindex(index).fillna("").to_numpy(dtype=object)
+
+
+def regime_breakdown(
+    result: object, regimes: Mapping[str, pd.Series] | pd.Series, *, periods_per_year: float | None = None
+) -> pd.DataFrame:
+    """Return a DataFrame with one row per regime present and one column per metric (+ ``bars``).
+
+    Parameters
+    ----------
+    result
+        A ``BacktestResult``.
+    regimes
+        Labels per symbol (the first symbol's labels split the account's bars), or one Series.
+    periods_per_year
+        Annualisation override (else the result's own).
+    """
+    from alphalab.analytics.metrics import metrics_from_series, result_periods_per_year
+
+    ppy = result_periods_per_year(result, periods_per_year)
+    equity = result.equity["equity"]  # type: ignore[attr-defined]
+    labels = _bar_labels(result, regimes)
+    eq = equity.to_numpy(dtype=np.float64)
+    rets = np.zeros_like(eq)
+    rets[1:] = eq[1:] / eq[:-1] - 1.0
+    decided = np.empty_like(labels)
+    decided[0] = labels[0]
+    decided[1:] = labels[:-1]
+    trades = result.trades  # type: ignore[attr-defined]
+    rows = {}
+    present = [lab for lab in (*REGIME_LABELS, "") if (decided == lab).any()]
+    for lab in present:
+        mask = decided == lab
+        mask[0] = False
+        curve = float(eq[0]) * np.cumprod(np.concatenate([[1.0], rets[mask]]))
+        idx = pd.DatetimeIndex(np.concatenate([equity.index[:1], equity.index[mask]]))
+        sub = trades[trades["regime"].fillna("") == lab] if "regime" in trades else trades.iloc[:0]
+        metrics = metrics_from_series(pd.Series(curve, index=idx), sub, None, ppy)
+        rows[lab or "unknown"] = {"bars": int(mask.sum()), **metrics}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("regime")
