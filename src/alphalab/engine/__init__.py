@@ -2,7 +2,8 @@
 
 ``run_backtest(strategy, bars, config)`` runs an SDL strategy through the numba bar loop;
 ``run_strategy(StrategyClass, bars, config)`` runs a Python strategy through the event loop, which
-calls the same jitted rules; ``simulate`` is the array-level entry point and ``run_sweep`` runs
+calls the same jitted rules; ``alphalab.engine.simulate.simulate`` is the array-level entry point
+(the module of that name is public, so the function is not re-exported here) and ``run_sweep`` runs
 many parameter sets of one strategy in one compiled call. Imports are lazy.
 """
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from alphalab.engine.config import BacktestConfig
     from alphalab.engine.event import EventContext, run_strategy
     from alphalab.engine.result import BacktestResult
-    from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings, simulate
+    from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings
     from alphalab.engine.sweep import SweepResult, run_sweep, simulate_many
 
 _LAZY = {
@@ -29,7 +30,6 @@ _LAZY = {
     "EntryRules": "alphalab.engine.simulate",
     "SimOutput": "alphalab.engine.simulate",
     "SimSettings": "alphalab.engine.simulate",
-    "simulate": "alphalab.engine.simulate",
     "SweepResult": "alphalab.engine.sweep",
     "run_sweep": "alphalab.engine.sweep",
     "simulate_many": "alphalab.engine.sweep",
@@ -47,7 +47,6 @@ __all__ = [
     "run_backtest",
     "run_strategy",
     "run_sweep",
-    "simulate",
     "simulate_many",
 ]
 
