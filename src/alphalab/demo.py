@@ -35,6 +35,8 @@ DEMO_RUNS: tuple[DemoRun, ...] = (
 )
 
 _SHOWN = ("total_return", "cagr", "sharpe", "max_drawdown", "win_rate", "profit_factor", "trades")
+_PERCENT = {"total_return", "cagr", "max_drawdown", "win_rate"}
+_HEADERS = ("return", "CAGR", "Sharpe", "max DD", "win rate", "PF", "trades")
 
 
 def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any]:
@@ -73,26 +75,36 @@ def _print_table(result: dict[str, Any]) -> None:
 
     rows = [
         [r["name"], ", ".join(s.split(":")[-1] for s in r["symbols"]), r["timeframe"]]
-        + [r["metrics"].get(k) for k in _SHOWN]
+        + [_cell(k, r["metrics"].get(k)) for k in _SHOWN]
         for r in result["runs"]
     ]
     table(
-        "AlphaLab demo: built-in strategies on the bundled data", ["strategy", "symbols", "tf", *_SHOWN], rows
+        "AlphaLab demo: built-in strategies on the bundled data", ["strategy", "symbols", "tf", *_HEADERS], rows
     )
     print(f"\nReports written to {result['out']}")
     print(f"Open {result['index']} in a browser. ({result['seconds']} s)")
+
+
+def _cell(key: str, value: Any) -> str:
+    if not isinstance(value, (int, float)) or value != value:
+        return "-"
+    if key == "trades":
+        return str(int(value))
+    if key in _PERCENT:
+        return f"{value:.1%}"
+    return f"{value:.2f}"
 
 
 def _write_index(target: Path, runs: list[dict[str, Any]]) -> Path:
     rows = []
     for r in runs:
         rel = Path(r["report"]).relative_to(target)
-        cells = "".join(f"<td>{_fmt(r['metrics'].get(k))}</td>" for k in _SHOWN)
+        cells = "".join(f"<td>{_cell(k, r['metrics'].get(k))}</td>" for k in _SHOWN)
         rows.append(
             f"<tr><td><a href='{html.escape(str(rel))}'>{html.escape(r['name'])}</a></td>"
             f"<td>{html.escape(', '.join(r['symbols']))}</td><td>{r['timeframe']}</td>{cells}</tr>"
         )
-    head = "".join(f"<th>{k}</th>" for k in ("strategy", "symbols", "timeframe", *_SHOWN))
+    head = "".join(f"<th>{k}</th>" for k in ("strategy", "symbols", "timeframe", *_HEADERS))
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>AlphaLab demo</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -103,9 +115,3 @@ def _write_index(target: Path, runs: list[dict[str, Any]]) -> Path:
     path = target / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4f}"
-    return html.escape(str(v))
