@@ -31,6 +31,7 @@ class BacktestRequest:
     slippage_bps: float | None = None
     fill: str = "next_open"
     router: Path | None = None
+    regimes: str | None = None
     out: Path | None = None
 
 
@@ -84,18 +85,30 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
         fill=FillTiming(req.fill),
     )
     params = parse_param_overrides(req.params)
+    regimes = _regimes_for(req, bars)
     if req.router is not None:
         from alphalab.regimes.router import run_router_backtest
 
-        result = run_router_backtest(req.router, bars, config)
+        result = run_router_backtest(req.router, bars, config, regimes=regimes)
     else:
         if not req.strategy:
             raise ConfigError("no strategy given", hint="pass --strategy ID or --router FILE")
-        result = run_backtest(req.strategy, bars, config, params=params or None)
+        python_strategy = _python_strategy(req.strategy)
+        if python_strategy is not None:
+            from alphalab.engine import run_strategy
+
+            result = run_strategy(python_strategy, bars, config, params=params or None)
+        else:
+            result = run_backtest(req.strategy, bars, config, params=params or None, regimes=regimes)
     metrics = compute_metrics(result)
     run_dir = _run_dir(req.out, f"{result.strategy_id}-{'_'.join(req.symbols)}-{req.timeframe}")
     result_path = result.save(run_dir / "result")
-    report_path = write_report(result, run_dir / "report.html", metrics=metrics)
+    report_path = write_report(result, run_dir / "report.html", metrics=metrics, regimes=regimes)
+    extra: dict[str, Any] = {}
+    if regimes:
+        from alphalab.regimes.breakdown import regimes_summary
+
+        extra["by_regime"] = regimes_summary(result, regimes)
     return {
         "strategy": result.strategy_id,
         "name": result.strategy_name,
@@ -107,7 +120,40 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
         "result": str(result_path),
         "run_hash": result.run_hash,
         "fill": str(getattr(result.fill_timing, "value", result.fill_timing)),
+        **extra,
     }
+
+
+def _python_strategy(strategy: str) -> Any:
+    """Return the Strategy class when ``strategy`` names a Python strategy, else None (SDL)."""
+    if strategy.endswith(".json"):
+        return None
+    from alphalab.strategies.api import Strategy
+    from alphalab.strategies.registry import get
+
+    found = get(strategy)
+    return found if isinstance(found, type) and issubclass(found, Strategy) else None
+
+
+def _regimes_for(req: BacktestRequest, bars: Any) -> dict[str, Any] | None:
+    """Label every symbol's bars with the requested detector, or the routing table's detector."""
+    method = req.regimes
+    detector = None
+    if req.router is not None and method is None:
+        from alphalab.regimes.router import load_table
+
+        detector = load_table(req.router).detector
+        if detector is None:
+            return None
+    elif method is None:
+        return None
+    from alphalab.regimes.detection import detect, detect_with
+
+    if detector is not None:
+        return {s: detect_with(bars.frame(s), detector) for s in bars.symbols}
+    if method not in {"hmm", "rule"}:
+        raise ConfigError(f"--regimes {method!r} is not a detector", hint="use hmm or rule")
+    return {s: detect(bars.frame(s), method) for s in bars.symbols}
 
 
 def rebuild_report(result_dir: Path, out: Path | None = None) -> dict[str, Any]:

@@ -53,6 +53,12 @@ def backtest(
     router: Annotated[
         Path | None, typer.Option("--router", help="Routing table (JSON): switch configurations by regime.")
     ] = None,
+    regimes: Annotated[
+        str | None,
+        typer.Option(
+            "--regimes", help="Label market regimes with this detector (hmm or rule) for filters and reports."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the result and report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -71,6 +77,7 @@ def backtest(
         slippage_bps=slippage_bps,
         fill=fill,
         router=router,
+        regimes=regimes,
         out=out,
     )
     summary = run_backtest_request(request)

@@ -149,20 +149,34 @@ def check_lookahead(
     params
         Parameter overrides for the strategy.
     """
-    from alphalab.engine import run_backtest
+    from alphalab.engine import run_backtest, run_strategy
     from alphalab.sdl import compile as compile_plan
+    from alphalab.strategies.api import Strategy
     from alphalab.strategies.registry import get as get_strategy
 
-    spec = get_strategy(str(strategy)) if isinstance(strategy, (str, Path)) else strategy
-    if params:
-        from alphalab.sdl import load
-
-        spec = load(spec.model_dump(mode="json", by_alias=True, exclude_none=True), params=params)
+    found = (
+        get_strategy(str(strategy), params=dict(params) if params else None)
+        if isinstance(strategy, (str, Path))
+        else strategy
+    )
+    differences: list[Difference] = []
+    cuts = cut_points(bars.n_bars, n_cuts)
+    if isinstance(found, type) and issubclass(found, Strategy):
+        # A Python strategy sees bars up to now only through ctx; its fills are what can leak.
+        full = run_strategy(found, bars, config, params=params).trades
+        for k in cuts:
+            _compare_trades(
+                full,
+                run_strategy(found, bars.slice(0, k), config, params=params).trades,
+                k,
+                bars,
+                differences,
+            )
+        return LookaheadReport(found.strategy_id(), len(cuts), bars.n_bars, differences)
+    spec: Any = found
     plan = compile_plan(spec)
     full_signals = plan.signals(bars)
     full_trades = run_backtest(spec, bars, config).trades
-    differences: list[Difference] = []
-    cuts = cut_points(bars.n_bars, n_cuts)
     for k in cuts:
         part = bars.slice(0, k)
         _compare_signals(full_signals, plan.signals(part), k, bars, differences)
