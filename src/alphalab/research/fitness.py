@@ -118,6 +118,7 @@ def fitness_matrix(
     store = store or TrialStore.for_study(fp, namespace="fitness")
     done = store.load()
     known = {str(r["trial_key"]): r for r in done.to_dict("records")} if len(done) else {}
+    known = {k: r for k, r in known.items() if r.get("status") != "skipped"}
     keyed = [(trial_key(fp, {"cell": c.key()}), c) for c in cells]
     todo = [(k, c) for k, c in keyed if k not in known]
     executor = executor or LocalExecutor()
@@ -128,7 +129,7 @@ def fitness_matrix(
                 res = {"strategy": c.strategy, "symbol": c.symbol, "timeframe": c.timeframe, "regime": c.regime,
                        "status": "skipped", "reason": res.reason}
             row = {**res, "trial_key": k}
-            if res["status"] != "skipped" or "timed out" not in str(res.get("reason")):
+            if res["status"] != "skipped":  # skipped cells are retried next time (the data may be fixed)
                 store.append([_storable(row)])
             known[k] = row
             bar.advance()

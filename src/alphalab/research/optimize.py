@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alphalab.core.errors import ConfigError
+from alphalab.core.errors import ConfigError, ResearchError
 from alphalab.research.evaluator import Window, evaluate_batch, fingerprint_of
 from alphalab.research.executors import Executor, LocalExecutor, Progress, TaskFailure
 from alphalab.research.objectives import (
@@ -174,8 +174,10 @@ def _table(
 
 def _known_rows(store: TrialStore) -> dict[str, dict[str, Any]]:
     frame = store.load()
-    if frame.empty:
+    if frame.empty or "status" not in frame:
         return {}
+    # failed trials are retried on a re-run: their cause (a missing file, a bug) may be gone
+    frame = frame[frame["status"] == "ok"]
     return {str(r["trial_key"]): {k: v for k, v in r.items() if not _isnan(v)} for r in frame.to_dict("records")}
 
 
@@ -231,6 +233,12 @@ def optimize(
             new = _run_missing(study, todo, store, executor, size, bar)
     known = {**known, **new}
     table = _table(proposals, known, space.names)
+    if len(table) and not (table["status"] == "ok").any():
+        first = table["error"].dropna().astype(str)
+        raise ResearchError(
+            f"every trial failed; the first error: {first.iloc[0] if len(first) else 'unknown'}",
+            hint="run one backtest of the strategy to see the problem",
+        )
     n_cached = len({k for k, _ in proposals if k in before})
     return select(table, space.names, objs, cons, n_evaluated=len(new), n_cached=n_cached,
                   seconds=time.perf_counter() - t0, grid=sampler == "grid")

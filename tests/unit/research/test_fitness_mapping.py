@@ -48,13 +48,21 @@ def test_fitness_skips_bad_symbol_with_reason_and_ranks_the_rest() -> None:
     assert ok["stability"].between(0, 1).all()
 
 
-def test_fitness_resumes_without_recomputing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fitness_resumes_recomputing_only_skipped_cells(monkeypatch: pytest.MonkeyPatch) -> None:
     ev = SyntheticEvaluator(bad_symbols=("BAD",))
     first = _matrix(ev)
     import alphalab.research.fitness as fit
 
-    monkeypatch.setattr(fit, "run_cell", lambda job, cell: pytest.fail("recomputed a finished cell"))
+    recomputed: list[str] = []
+    real = fit.run_cell
+
+    def spy(job: Any, cell: Any) -> Any:
+        recomputed.append(cell.symbol)
+        return real(job, cell)
+
+    monkeypatch.setattr(fit, "run_cell", spy)
     second = _matrix(ev)
+    assert recomputed == ["BAD", "BAD"]  # finished cells come from the store; skipped ones are retried
     pd.testing.assert_frame_equal(first, second, check_dtype=False)
 
 

@@ -116,3 +116,17 @@ def test_two_process_workers_match_in_process_table() -> None:
     two = optimize(ev, "a", "S", "1d", space=_space(), executor=LocalExecutor(2), chunk_size=3).trials
     cols = [c for c in one.columns if c != "elapsed_s"]
     pd.testing.assert_frame_equal(one[cols], two[cols])
+
+
+def test_all_trials_failing_raises_and_failures_are_retried() -> None:
+    from alphalab.core.errors import ResearchError
+
+    space = SearchSpace({"fast": parse_override("fast=5"), "slow": parse_override("slow=30,45")})
+    broken = SyntheticEvaluator(fail_params=(("fast", 5),))
+    with pytest.raises(ResearchError, match="every trial failed"):
+        optimize(broken, "x", "S", "1d", space=space, executor=LocalExecutor(1))
+    fixed = Interrupting(calls=[])
+    store = TrialStore.for_study("interrupting-fake|S|1d|all")
+    store.append([{"trial_key": "k", "status": "error", "error": "boom"}])
+    res = optimize(fixed, "x", "S", "1d", space=space, executor=LocalExecutor(1), store=store)
+    assert res.n_evaluated == 2 and (res.trials["status"] == "ok").all()
