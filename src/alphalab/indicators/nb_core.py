@@ -1,4 +1,4 @@
-"""One-dimensional numba building blocks shared by the indicator kernels.
+"""Numba building blocks shared by the indicator kernels: the column driver helpers and 1-D cores.
 
 NaN policy (the same in every kernel and in every streaming twin): a bar where any required
 input is NaN is a *missing bar*. It is skipped: the output there is NaN and the indicator's state
@@ -6,17 +6,41 @@ is left as it was, so the computation continues over the valid bars as if the mi
 never existed. An asset that starts later (leading NaNs in its column) therefore gets exactly the
 values it would get from its own trimmed series.
 
-The 2-D kernels apply this by gathering each column's valid rows (:func:`valid_rows`,
-:func:`gather`), running a 1-D core on the compact series and scattering the result back
-(:func:`scatter`). The 1-D cores below accept a series whose *leading* values may be NaN (the
-warm-up of an inner indicator) and start at the first non-NaN value; after that they expect
-finite values, which every indicator here guarantees once its warm-up is over.
+How the 2-D kernels apply it, fast: every indicator has a 1-D *core* ``*_into(inputs..., params...,
+outputs...) -> bool`` that writes every element of its output views (NaN during the warm-up) and
+returns False as soon as it meets a NaN input. A kernel first finds the column's first valid row
+(:func:`first_row`) and runs the core straight on the column slices from there, writing into the
+output array itself: no copy, no temporary (the common case, leading NaNs only). Only when the core
+reports an interior NaN does the kernel fall back to gathering the valid rows (:func:`valid_rows`,
+:func:`gather`), running the same core on the compact series and scattering the result back
+(:func:`restore`). Both paths run the same floating-point operations in the same order.
+
+The cores keep their running state in scalars (or in small ring buffers of ``period`` values);
+the ``*_feed`` helpers below are the one-value steps of the recursive averages, which lets a
+kernel chain several of them (DEMA, TEMA, MACD, RSI, ATR) in a single pass.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+NAN = np.nan
+
+
+@numba.njit(cache=True)
+def first_row(arrs, j):  # type: ignore[no-untyped-def]
+    """Return the first row of column ``j`` where no array in ``arrs`` is NaN (the row count if none)."""
+    n = arrs[0].shape[0]
+    for i in range(n):
+        ok = True
+        for a in arrs:
+            if np.isnan(a[i, j]):
+                ok = False
+                break
+        if ok:
+            return i
+    return n
 
 
 @numba.njit(cache=True)
@@ -39,206 +63,245 @@ def valid_rows(arrs, j):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def gather(a, idx, j):  # type: ignore[no-untyped-def]
-    """Copy ``a[idx, j]`` into a contiguous 1-D array."""
-    out = np.empty(idx.shape[0], dtype=np.float64)
+    """Copy ``a[idx, j]`` into a 1-D view (the column of a (len(idx), 1) array, like a column slice)."""
+    out = np.empty((idx.shape[0], 1), dtype=np.float64)
     for k in range(idx.shape[0]):
-        out[k] = a[idx[k], j]
-    return out
+        out[k, 0] = a[idx[k], j]
+    return out[:, 0]
 
 
 @numba.njit(cache=True)
-def scatter(out, idx, j, vals):  # type: ignore[no-untyped-def]
-    """Write ``vals`` into ``out[idx, j]``."""
+def scratch(n):  # type: ignore[no-untyped-def]
+    """Return an uninitialised 1-D float64 view of length ``n`` (same layout as a column slice)."""
+    return np.empty((n, 1), dtype=np.float64)[:, 0]
+
+
+@numba.njit(cache=True)
+def restore(out, idx, j, vals):  # type: ignore[no-untyped-def]
+    """Set column ``j`` of ``out`` to NaN, then write ``vals`` at the rows ``idx``."""
+    for i in range(out.shape[0]):
+        out[i, j] = NAN
     for k in range(idx.shape[0]):
         out[idx[k], j] = vals[k]
 
 
 @numba.njit(cache=True)
-def nan_2d(t, a):  # type: ignore[no-untyped-def]
-    """Return a (t, a) float64 array of NaN."""
-    return np.full((t, a), np.nan)
+def nan_head(out, j, stop):  # type: ignore[no-untyped-def]
+    """Set the first ``stop`` rows of column ``j`` of ``out`` to NaN."""
+    for i in range(stop):
+        out[i, j] = NAN
 
 
 @numba.njit(cache=True)
-def first_valid(x):  # type: ignore[no-untyped-def]
-    """Return the index of the first non-NaN value of ``x`` (``len(x)`` when there is none)."""
-    for i in range(x.shape[0]):
-        if not np.isnan(x[i]):
-            return i
-    return x.shape[0]
+def nan_fill(out, start, stop):  # type: ignore[no-untyped-def]
+    """Set ``out[start:stop]`` (1-D) to NaN."""
+    for i in range(start, stop):
+        out[i] = NAN
 
 
 @numba.njit(cache=True)
-def sma_1d(x, period):  # type: ignore[no-untyped-def]
+def ema_feed(v, pos, total, prev, period, seed_end, k):  # type: ignore[no-untyped-def]
+    """Feed the ``pos``-th valid value ``v`` to an EMA; return (value, total, prev).
+
+    The EMA is seeded at ``pos == seed_end`` with the mean of the ``period`` values ending there
+    (``seed_end = period - 1`` is TA-Lib's EMA, a larger one MACD's fast line), then follows
+    ``prev = (v - prev) * k + prev`` with ``k = 2 / (period + 1)``.
+    """
+    if pos < seed_end:
+        if pos > seed_end - period:
+            total += v
+        return NAN, total, prev
+    if pos == seed_end:
+        total += v
+        prev = total / period
+        return prev, total, prev
+    prev = (v - prev) * k + prev
+    return prev, total, prev
+
+
+@numba.njit(cache=True)
+def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
+    """Feed the ``pos``-th valid value to Wilder's smoothing; return (value, prev).
+
+    Before the seed ``prev`` is the running sum; at ``pos == period - 1`` it becomes the mean of
+    the first ``period`` values, then ``prev = (prev * (period - 1) + v) / period``.
+    """
+    if pos < period - 1:
+        return NAN, prev + v
+    if pos == period - 1:
+        prev = (prev + v) / period
+        return prev, prev
+    prev = (prev * (period - 1) + v) / period
+    return prev, prev
+
+
+@numba.njit(cache=True)
+def true_range(high, low, close, i):  # type: ignore[no-untyped-def]
+    """True range of bar ``i >= 1`` (uses the previous close)."""
+    pc = close[i - 1]
+    hl = high[i] - low[i]
+    hc = abs(high[i] - pc)
+    lc = abs(low[i] - pc)
+    return max(hl, max(hc, lc))
+
+
+@numba.njit(cache=True)
+def mono_push(v, i, period, is_max, bi, bv, head, size):  # type: ignore[no-untyped-def]
+    """Push value ``v`` at position ``i`` onto a monotonic ring deque; return (head, size).
+
+    ``bi``/``bv`` (capacity ``period + 1``) hold positions and values; after the push the
+    window's maximum (or minimum) is ``bv[head]``. O(1) amortised.
+    """
+    cap = bi.shape[0]
+    while size > 0:
+        last = head + size - 1
+        if last >= cap:
+            last -= cap
+        w = bv[last]
+        if (w <= v) if is_max else (w >= v):
+            size -= 1
+        else:
+            break
+    pos = head + size
+    if pos >= cap:
+        pos -= cap
+    bi[pos] = i
+    bv[pos] = v
+    size += 1
+    if bi[head] <= i - period:
+        head += 1
+        if head == cap:
+            head = 0
+        size -= 1
+    return head, size
+
+
+@numba.njit(cache=True)
+def sma_into(x, period, out):  # type: ignore[no-untyped-def]
     """Simple moving average with a running sum (add the new value, divide, drop the oldest)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
     total = 0.0
-    for i in range(s, n):
-        total += x[i]
-        if i - s >= period - 1:
-            out[i] = total / period
-            total -= x[i - period + 1]
-    return out
+    m = min(period - 1, n)
+    for i in range(m):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        total += v
+        out[i] = NAN
+    for i in range(m, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        total += v
+        out[i] = total / period
+        total -= x[i - period + 1]
+    return True
 
 
 @numba.njit(cache=True)
-def ema_1d(x, period, seed_end):  # type: ignore[no-untyped-def]
-    """Exponential moving average, alpha = 2 / (period + 1), seeded like TA-Lib.
-
-    The first value, at ``first_valid + seed_end``, is the mean of the ``period`` values ending
-    there; ``seed_end = period - 1`` is TA-Lib's EMA, a larger one its MACD fast line.
-    """
+def ema_into(x, period, out):  # type: ignore[no-untyped-def]
+    """EMA seeded with the mean of the first ``period`` values (TA-Lib's EMA)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
-    start = s + seed_end
-    if start >= n:
-        return out
     k = 2.0 / (period + 1.0)
     total = 0.0
-    for i in range(start - period + 1, start + 1):
-        total += x[i]
+    m = min(period - 1, n)
+    for i in range(m):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        total += v
+        out[i] = NAN
+    if m == n:
+        return True
+    v = x[m]
+    if np.isnan(v):
+        return False
+    total += v
     prev = total / period
-    out[start] = prev
-    for i in range(start + 1, n):
-        prev = (x[i] - prev) * k + prev
+    out[m] = prev
+    for i in range(m + 1, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        prev = (v - prev) * k + prev
         out[i] = prev
-    return out
+    return True
 
 
 @numba.njit(cache=True)
-def wma_1d(x, period):  # type: ignore[no-untyped-def]
+def wma_into(x, period, out):  # type: ignore[no-untyped-def]
     """Linearly weighted moving average (weights 1..period, newest heaviest) in O(1) per bar."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
     divider = period * (period + 1) / 2.0
     wsum = 0.0
     plain = 0.0
-    for i in range(s, n):
-        if i - s < period - 1:
-            wsum += x[i] * (i - s + 1)
-            plain += x[i]
-            continue
-        wsum += x[i] * period
-        plain += x[i]
+    m = min(period - 1, n)
+    for i in range(m):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        wsum += v * (i + 1)
+        plain += v
+        out[i] = NAN
+    for i in range(m, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        wsum += v * period
+        plain += v
         out[i] = wsum / divider
         wsum -= plain
         plain -= x[i - period + 1]
-    return out
+    return True
 
 
 @numba.njit(cache=True)
-def rolling_extreme_1d(x, period, is_max):  # type: ignore[no-untyped-def]
-    """Rolling maximum (or minimum) over ``period`` values with a monotonic deque (O(1) amortised)."""
+def extreme_into(x, period, is_max, out):  # type: ignore[no-untyped-def]
+    """Rolling maximum (or minimum) over ``period`` values with a monotonic ring deque."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
-    dq = np.empty(n, dtype=np.int64)
+    bi = np.empty(period + 1, dtype=np.int64)
+    bv = np.empty(period + 1)
     head = 0
-    tail = 0
-    for i in range(s, n):
+    size = 0
+    for i in range(n):
         v = x[i]
-        if is_max:
-            while tail > head and x[dq[tail - 1]] <= v:
-                tail -= 1
-        else:
-            while tail > head and x[dq[tail - 1]] >= v:
-                tail -= 1
-        dq[tail] = i
-        tail += 1
-        if dq[head] <= i - period:
-            head += 1
-        if i - s >= period - 1:
-            out[i] = x[dq[head]]
-    return out
+        if np.isnan(v):
+            return False
+        head, size = mono_push(v, i, period, is_max, bi, bv, head, size)
+        out[i] = bv[head] if i >= period - 1 else NAN
+    return True
 
 
 @numba.njit(cache=True)
-def rolling_var_1d(x, period):  # type: ignore[no-untyped-def]
+def var_into(x, period, root, out):  # type: ignore[no-untyped-def]
     """Population variance over ``period`` values from running sums of x and x² (TA-Lib's method).
 
-    Negative round-off results are clipped to 0.
+    Negative round-off results are clipped to 0; with ``root`` the output is the square root
+    (the population standard deviation).
     """
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
     t1 = 0.0
     t2 = 0.0
-    for i in range(s, n):
+    m = min(period - 1, n)
+    for i in range(m):
         v = x[i]
+        if np.isnan(v):
+            return False
         t1 += v
         t2 += v * v
-        if i - s >= period - 1:
-            m1 = t1 / period
-            m2 = t2 / period
-            var = m2 - m1 * m1
-            out[i] = var if var > 0.0 else 0.0
-            old = x[i - period + 1]
-            t1 -= old
-            t2 -= old * old
-    return out
-
-
-@numba.njit(cache=True)
-def true_range_1d(high, low, close):  # type: ignore[no-untyped-def]
-    """True range; NaN on the first bar (it has no previous close), as in TA-Lib."""
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    for i in range(1, n):
-        hl = high[i] - low[i]
-        hc = abs(high[i] - close[i - 1])
-        lc = abs(low[i] - close[i - 1])
-        out[i] = max(hl, max(hc, lc))
-    return out
-
-
-@numba.njit(cache=True)
-def wilder_1d(x, period):  # type: ignore[no-untyped-def]
-    """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    s = first_valid(x)
-    if s + period - 1 >= n:
-        return out
-    total = 0.0
-    for i in range(s, s + period):
-        total += x[i]
-    prev = total / period
-    out[s + period - 1] = prev
-    for i in range(s + period, n):
-        prev = (prev * (period - 1) + x[i]) / period
-        out[i] = prev
-    return out
-
-
-@numba.njit(cache=True)
-def atr_1d(high, low, close, period):  # type: ignore[no-untyped-def]
-    """Average true range with Wilder's smoothing; the first value is at bar ``period``."""
-    return wilder_1d(true_range_1d(high, low, close), period)
-
-
-@numba.njit(cache=True)
-def stoch_k_1d(high, low, close, period):  # type: ignore[no-untyped-def]
-    """Fast stochastic %K: 100 * (close - lowest low) / (highest high - lowest low); 0 when flat."""
-    hh = rolling_extreme_1d(high, period, True)
-    ll = rolling_extreme_1d(low, period, False)
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    for i in range(n):
-        if np.isnan(hh[i]):
-            continue
-        diff = hh[i] - ll[i]
-        out[i] = 100.0 * (close[i] - ll[i]) / diff if diff != 0.0 else 0.0
-    return out
-
-
-@numba.njit(cache=True)
-def mask_before(x, n_leading):  # type: ignore[no-untyped-def]
-    """Set the first ``n_leading`` values of ``x`` to NaN (in place) and return it."""
-    m = min(n_leading, x.shape[0])
-    for i in range(m):
-        x[i] = np.nan
-    return x
+        out[i] = NAN
+    for i in range(m, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        t1 += v
+        t2 += v * v
+        m1 = t1 / period
+        m2 = t2 / period
+        var = m2 - m1 * m1
+        var = var if var > 0.0 else 0.0
+        out[i] = np.sqrt(var) if root else var
+        old = x[i - period + 1]
+        t1 -= old
+        t2 -= old * old
+    return True

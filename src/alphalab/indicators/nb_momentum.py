@@ -1,7 +1,8 @@
 """Batch kernels of the oscillators and momentum indicators: (time, asset) float64 in and out.
 
-NaN policy as in :mod:`alphalab.indicators.nb_core`. Ratios whose denominator is zero (a flat
-window) are defined as TA-Lib defines them, usually 0, so that no NaN appears after warm-up.
+NaN policy as in :mod:`alphalab.indicators.nb_core` (fast path on the column, gathered fallback
+on interior NaNs). Ratios whose denominator is zero (a flat window) are defined as TA-Lib defines
+them, usually 0, so that no NaN appears after warm-up.
 """
 
 from __future__ import annotations
@@ -10,50 +11,115 @@ import numba
 import numpy as np
 
 from alphalab.indicators.nb_core import (
+    NAN,
+    first_row,
     gather,
-    mask_before,
-    nan_2d,
-    rolling_extreme_1d,
-    scatter,
-    sma_1d,
-    stoch_k_1d,
-    true_range_1d,
+    mono_push,
+    nan_head,
+    restore,
+    scratch,
+    true_range,
     valid_rows,
-    wilder_1d,
+    wilder_feed,
 )
 
 
 @numba.njit(cache=True)
-def rsi_1d(x, period):  # type: ignore[no-untyped-def]
-    """Wilder's RSI; the first value is at bar ``period``; 0 when the window has no change."""
-    n = x.shape[0]
-    gain = np.full(n, np.nan)
-    loss = np.full(n, np.nan)
-    s = 0
-    while s < n and np.isnan(x[s]):
-        s += 1
-    for i in range(s + 1, n):
-        d = x[i] - x[i - 1]
-        gain[i] = d if d > 0.0 else 0.0
-        loss[i] = -d if d < 0.0 else 0.0
-    ag = wilder_1d(gain, period)
-    al = wilder_1d(loss, period)
-    out = np.full(n, np.nan)
-    for i in range(n):
-        if not np.isnan(ag[i]):
-            total = ag[i] + al[i]
-            out[i] = 100.0 * (ag[i] / total) if total != 0.0 else 0.0
-    return out
+def rsi_step(d, pos, ag, al, period):  # type: ignore[no-untyped-def]
+    """Feed the ``pos``-th price change ``d`` to Wilder's RSI; return (rsi, ag, al); 0 when flat."""
+    g, ag = wilder_feed(d if d > 0.0 else 0.0, pos, ag, period)
+    lo, al = wilder_feed(-d if d < 0.0 else 0.0, pos, al, period)
+    if pos < period - 1:
+        return NAN, ag, al
+    total = g + lo
+    return (100.0 * (g / total) if total != 0.0 else 0.0), ag, al
+
+
+@numba.njit(cache=True)
+def rsi_into(x, period, out):  # type: ignore[no-untyped-def]
+    """Wilder's RSI; the first value is at bar ``period``."""
+    ag = al = 0.0
+    for i in range(x.shape[0]):
+        if np.isnan(x[i]):
+            return False
+        if i == 0:
+            out[i] = NAN
+            continue
+        out[i], ag, al = rsi_step(x[i] - x[i - 1], i - 1, ag, al, period)
+    return True
 
 
 @numba.njit(cache=True)
 def rsi_nb(close, period):  # type: ignore[no-untyped-def]
     """Relative strength index (Wilder's smoothing), 0..100."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, rsi_1d(gather(close, idx, j), period))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not rsi_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            rsi_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
+
+
+@numba.njit(cache=True)
+def ring_sma(v, q, p, ring, c, total):  # type: ignore[no-untyped-def]
+    """Feed the ``q``-th value ``v`` to an SMA(``p``) whose last ``p`` inputs live in ``ring``.
+
+    Returns (value, c, total); ``c`` is the ring's next slot.
+    """
+    ring[c] = v
+    c = c + 1 if c + 1 < p else 0
+    total += v
+    if q < p - 1:
+        return NAN, c, total
+    out = total / p
+    return out, c, total - ring[c]
+
+
+@numba.njit(cache=True)
+def stoch_tail(fast, q, smooth_k, d_period, ring_k, ring_d, st):  # type: ignore[no-untyped-def]
+    """Smooth the ``q``-th fast %K into (%K, %D); ``st`` = [c_k, total_k, c_d, total_d] is updated."""
+    k, ck, tk = ring_sma(fast, q, smooth_k, ring_k, int(st[0]), st[1])
+    st[0] = ck
+    st[1] = tk
+    if q < smooth_k - 1:
+        return NAN, NAN
+    d, cd, td = ring_sma(k, q - smooth_k + 1, d_period, ring_d, int(st[2]), st[3])
+    st[2] = cd
+    st[3] = td
+    return k, d
+
+
+@numba.njit(cache=True)
+def stoch_into(high, low, close, k_period, d_period, smooth_k, k_out, d_out):  # type: ignore[no-untyped-def]
+    """Slow stochastic of one compact series; both outputs start at the common warm-up."""
+    lead = k_period + smooth_k + d_period - 3
+    bi = np.empty((2, k_period + 1), dtype=np.int64)
+    bv = np.empty((2, k_period + 1))
+    ring_k = np.empty(smooth_k)
+    ring_d = np.empty(d_period)
+    st = np.zeros(4)
+    h0 = s0 = h1 = s1 = 0
+    for i in range(close.shape[0]):
+        c = close[i]
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+            return False
+        h0, s0 = mono_push(high[i], i, k_period, True, bi[0], bv[0], h0, s0)
+        h1, s1 = mono_push(low[i], i, k_period, False, bi[1], bv[1], h1, s1)
+        k = d = NAN
+        if i >= k_period - 1:
+            hh = bv[0, h0]
+            ll = bv[1, h1]
+            diff = hh - ll
+            fast = 100.0 * (c - ll) / diff if diff != 0.0 else 0.0
+            k, d = stoch_tail(fast, i - k_period + 1, smooth_k, d_period, ring_k, ring_d, st)
+        k_out[i] = k if i >= lead else NAN
+        d_out[i] = d
+    return True
 
 
 @numba.njit(cache=True)
@@ -63,191 +129,293 @@ def stoch_nb(high, low, close, k_period, d_period, smooth_k):  # type: ignore[no
     Both outputs start at bar ``k_period + smooth_k + d_period - 3``, as in TA-Lib's STOCH.
     """
     t, a = close.shape
-    k_out = nan_2d(t, a)
-    d_out = nan_2d(t, a)
-    lead = k_period + smooth_k + d_period - 3
+    k_out = np.empty((t, a))
+    d_out = np.empty((t, a))
+    ins = (high, low, close)
+    pars = (k_period, d_period, smooth_k)
     for j in range(a):
-        idx = valid_rows((high, low, close), j)
-        fast = stoch_k_1d(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), k_period)
-        k = sma_1d(fast, smooth_k)
-        d = sma_1d(k, d_period)
-        scatter(k_out, idx, j, mask_before(k, lead))
-        scatter(d_out, idx, j, d)
+        s = first_row(ins, j)
+        nan_head(k_out, j, s)
+        nan_head(d_out, j, s)
+        if not stoch_into(high[s:, j], low[s:, j], close[s:, j], *pars, k_out[s:, j], d_out[s:, j]):
+            idx = valid_rows(ins, j)
+            k, d = scratch(idx.shape[0]), scratch(idx.shape[0])
+            stoch_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), *pars, k, d)
+            restore(k_out, idx, j, k)
+            restore(d_out, idx, j, d)
     return k_out, d_out
+
+
+@numba.njit(cache=True)
+def stochrsi_into(x, period, k_period, d_period, smooth_k, k_out, d_out):  # type: ignore[no-untyped-def]
+    """Stochastic RSI of one compact series in one pass."""
+    lead = period + k_period + smooth_k + d_period - 3
+    bi = np.empty((2, k_period + 1), dtype=np.int64)
+    bv = np.empty((2, k_period + 1))
+    ring_k = np.empty(smooth_k)
+    ring_d = np.empty(d_period)
+    st = np.zeros(4)
+    h0 = s0 = h1 = s1 = 0
+    ag = al = 0.0
+    for i in range(x.shape[0]):
+        if np.isnan(x[i]):
+            return False
+        k = d = NAN
+        if i >= 1:
+            r, ag, al = rsi_step(x[i] - x[i - 1], i - 1, ag, al, period)
+            q = i - period
+            if q >= 0:
+                h0, s0 = mono_push(r, q, k_period, True, bi[0], bv[0], h0, s0)
+                h1, s1 = mono_push(r, q, k_period, False, bi[1], bv[1], h1, s1)
+                if q >= k_period - 1:
+                    hh = bv[0, h0]
+                    ll = bv[1, h1]
+                    diff = hh - ll
+                    fast = 100.0 * (r - ll) / diff if diff != 0.0 else 0.0
+                    k, d = stoch_tail(fast, q - k_period + 1, smooth_k, d_period, ring_k, ring_d, st)
+        k_out[i] = k if i >= lead else NAN
+        d_out[i] = d
+    return True
 
 
 @numba.njit(cache=True)
 def stochrsi_nb(close, period, k_period, d_period, smooth_k):  # type: ignore[no-untyped-def]
     """Stochastic RSI: the stochastic oscillator applied to RSI(``period``); outputs %K and %D."""
     t, a = close.shape
-    k_out = nan_2d(t, a)
-    d_out = nan_2d(t, a)
-    lead = period + k_period + smooth_k + d_period - 3
+    k_out = np.empty((t, a))
+    d_out = np.empty((t, a))
+    pars = (period, k_period, d_period, smooth_k)
     for j in range(a):
-        idx = valid_rows((close,), j)
-        r = rsi_1d(gather(close, idx, j), period)
-        k = sma_1d(stoch_k_1d(r, r, r, k_period), smooth_k)
-        d = sma_1d(k, d_period)
-        scatter(k_out, idx, j, mask_before(k, lead))
-        scatter(d_out, idx, j, d)
+        s = first_row((close,), j)
+        nan_head(k_out, j, s)
+        nan_head(d_out, j, s)
+        if not stochrsi_into(close[s:, j], *pars, k_out[s:, j], d_out[s:, j]):
+            idx = valid_rows((close,), j)
+            k, d = scratch(idx.shape[0]), scratch(idx.shape[0])
+            stochrsi_into(gather(close, idx, j), *pars, k, d)
+            restore(k_out, idx, j, k)
+            restore(d_out, idx, j, d)
     return k_out, d_out
 
 
 @numba.njit(cache=True)
-def cci_1d(tp, period):  # type: ignore[no-untyped-def]
-    """Commodity channel index of a typical-price series (mean deviation over the window)."""
-    n = tp.shape[0]
-    out = np.full(n, np.nan)
-    for i in range(period - 1, n):
+def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
+    """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads)."""
+    ring = np.empty(2 * period)
+    c = 0
+    for i in range(close.shape[0]):
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
+            return False
+        tp = (high[i] + low[i] + close[i]) / 3.0
+        ring[c] = tp
+        ring[c + period] = tp
+        c = c + 1 if c + 1 < period else 0
+        if i < period - 1:
+            out[i] = NAN
+            continue
         total = 0.0
-        for k in range(i - period + 1, i + 1):
-            total += tp[k]
+        for k in range(c, c + period):
+            total += ring[k]
         mean = total / period
         dev = 0.0
-        for k in range(i - period + 1, i + 1):
-            dev += abs(tp[k] - mean)
-        num = tp[i] - mean
+        for k in range(c, c + period):
+            dev += abs(ring[k] - mean)
+        num = tp - mean
         out[i] = num / (0.015 * (dev / period)) if num != 0.0 and dev != 0.0 else 0.0
-    return out
+    return True
 
 
 @numba.njit(cache=True)
 def cci_nb(high, low, close, period):  # type: ignore[no-untyped-def]
     """Commodity channel index on the typical price (high + low + close) / 3."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close), j)
-        tp = (gather(high, idx, j) + gather(low, idx, j) + gather(close, idx, j)) / 3.0
-        scatter(out, idx, j, cci_1d(tp, period))
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (high, low, close)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        if not cci_into(high[s:, j], low[s:, j], close[s:, j], period, out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            cci_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
+    return out
+
+
+@numba.njit(cache=True)
+def change_into(x, period, pct, out):  # type: ignore[no-untyped-def]
+    """Momentum ``x - x[t - period]``, or with ``pct`` the rate of change in percent (0 on a 0 base)."""
+    n = x.shape[0]
+    m = min(period, n)
+    for i in range(m):
+        if np.isnan(x[i]):
+            return False
+        out[i] = NAN
+    for i in range(m, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        old = x[i - period]
+        if pct:
+            out[i] = (v / old - 1.0) * 100.0 if old != 0.0 else 0.0
+        else:
+            out[i] = v - old
+    return True
+
+
+@numba.njit(cache=True)
+def change_nb(close, period, pct):  # type: ignore[no-untyped-def]
+    """Column driver of :func:`change_into`."""
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not change_into(close[s:, j], period, pct, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            change_into(gather(close, idx, j), period, pct, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
 def roc_nb(close, period):  # type: ignore[no-untyped-def]
     """Rate of change in percent: 100 * (x / x[t - period] - 1); 0 when the old value is 0."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        r = np.full(x.shape[0], np.nan)
-        for i in range(period, x.shape[0]):
-            r[i] = (x[i] / x[i - period] - 1.0) * 100.0 if x[i - period] != 0.0 else 0.0
-        scatter(out, idx, j, r)
-    return out
+    return change_nb(close, period, True)
 
 
 @numba.njit(cache=True)
 def mom_nb(close, period):  # type: ignore[no-untyped-def]
     """Momentum: x - x[t - period]."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        r = np.full(x.shape[0], np.nan)
-        for i in range(period, x.shape[0]):
-            r[i] = x[i] - x[i - period]
-        scatter(out, idx, j, r)
-    return out
+    return change_nb(close, period, False)
+
+
+@numba.njit(cache=True)
+def willr_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
+    """Williams %R of one compact series with two monotonic ring deques."""
+    bi = np.empty((2, period + 1), dtype=np.int64)
+    bv = np.empty((2, period + 1))
+    h0 = s0 = h1 = s1 = 0
+    for i in range(close.shape[0]):
+        c = close[i]
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+            return False
+        h0, s0 = mono_push(high[i], i, period, True, bi[0], bv[0], h0, s0)
+        h1, s1 = mono_push(low[i], i, period, False, bi[1], bv[1], h1, s1)
+        if i < period - 1:
+            out[i] = NAN
+            continue
+        hh = bv[0, h0]
+        diff = hh - bv[1, h1]
+        out[i] = -100.0 * (hh - c) / diff if diff != 0.0 else 0.0
+    return True
 
 
 @numba.njit(cache=True)
 def willr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
     """Williams %R: -100 * (highest high - close) / (highest high - lowest low); 0 when flat."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close), j)
-        c = gather(close, idx, j)
-        hh = rolling_extreme_1d(gather(high, idx, j), period, True)
-        ll = rolling_extreme_1d(gather(low, idx, j), period, False)
-        r = np.full(c.shape[0], np.nan)
-        for i in range(period - 1, c.shape[0]):
-            diff = hh[i] - ll[i]
-            r[i] = -100.0 * (hh[i] - c[i]) / diff if diff != 0.0 else 0.0
-        scatter(out, idx, j, r)
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (high, low, close)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        if not willr_into(high[s:, j], low[s:, j], close[s:, j], period, out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            willr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
-def mfi_1d(high, low, close, volume, period):  # type: ignore[no-untyped-def]
-    """Money flow index from running sums of positive and negative money flow."""
+def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
+    """Money flow index from running sums; the last ``period`` flows live in ring buffers."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
-    pos = np.zeros(n)
-    neg = np.zeros(n)
-    tp_prev = (high[0] + low[0] + close[0]) / 3.0 if n > 0 else 0.0
+    pos = np.empty(period)
+    neg = np.empty(period)
+    c = 0
+    tp_prev = 0.0
     pos_sum = 0.0
     neg_sum = 0.0
-    for i in range(1, n):
+    for i in range(n):
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]) or np.isnan(volume[i]):
+            return False
         tp = (high[i] + low[i] + close[i]) / 3.0
-        if tp > tp_prev:
-            pos[i] = tp * volume[i]
-        elif tp < tp_prev:
-            neg[i] = tp * volume[i]
+        if i == 0:
+            tp_prev = tp
+            out[i] = NAN
+            continue
+        p = tp * volume[i] if tp > tp_prev else 0.0
+        m = tp * volume[i] if tp < tp_prev else 0.0
         tp_prev = tp
-        pos_sum += pos[i]
-        neg_sum += neg[i]
-        if i >= period:
-            total = pos_sum + neg_sum
-            out[i] = 100.0 * (pos_sum / total) if total > 0.0 else 0.0
-            pos_sum -= pos[i - period + 1]
-            neg_sum -= neg[i - period + 1]
-    return out
+        pos[c] = p
+        neg[c] = m
+        c = c + 1 if c + 1 < period else 0
+        pos_sum += p
+        neg_sum += m
+        if i < period:
+            out[i] = NAN
+            continue
+        total = pos_sum + neg_sum
+        out[i] = 100.0 * (pos_sum / total) if total > 0.0 else 0.0
+        pos_sum -= pos[c]
+        neg_sum -= neg[c]
+    return True
 
 
 @numba.njit(cache=True)
 def mfi_nb(high, low, close, volume, period):  # type: ignore[no-untyped-def]
     """Money flow index, 0..100."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close, volume), j)
-        r = mfi_1d(
-            gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), gather(volume, idx, j), period
-        )
-        scatter(out, idx, j, r)
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (high, low, close, volume)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        if not mfi_into(high[s:, j], low[s:, j], close[s:, j], volume[s:, j], period, out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            h, lo, c, v = (
+                gather(high, idx, j),
+                gather(low, idx, j),
+                gather(close, idx, j),
+                gather(volume, idx, j),
+            )
+            mfi_into(h, lo, c, v, period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
-def directional_movement_1d(high, low):  # type: ignore[no-untyped-def]
-    """+DM and -DM per bar (NaN on the first bar)."""
-    n = high.shape[0]
-    plus = np.full(n, np.nan)
-    minus = np.full(n, np.nan)
-    for i in range(1, n):
+def adx_into(high, low, close, period, adx, pdi, mdi):  # type: ignore[no-untyped-def]
+    """ADX, +DI and -DI with TA-Lib's Wilder sums (+DI/-DI from bar ``period``, ADX from ``2*period-1``)."""
+    sp = sm = st = dx_sum = prev_adx = 0.0
+    for i in range(close.shape[0]):
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
+            return False
+        adx[i] = NAN
+        pdi[i] = NAN
+        mdi[i] = NAN
+        if i == 0:
+            continue
         up = high[i] - high[i - 1]
         down = low[i - 1] - low[i]
-        plus[i] = 0.0
-        minus[i] = 0.0
+        plus = minus = 0.0
         if down > 0.0 and up < down:
-            minus[i] = down
+            minus = down
         elif up > 0.0 and up > down:
-            plus[i] = up
-    return plus, minus
-
-
-@numba.njit(cache=True)
-def adx_1d(high, low, close, period):  # type: ignore[no-untyped-def]
-    """ADX, +DI and -DI with TA-Lib's Wilder sums (+DI/-DI from bar ``period``, ADX from ``2*period-1``)."""
-    n = close.shape[0]
-    adx = np.full(n, np.nan)
-    pdi = np.full(n, np.nan)
-    mdi = np.full(n, np.nan)
-    plus, minus = directional_movement_1d(high, low)
-    tr = true_range_1d(high, low, close)
-    sp = 0.0
-    sm = 0.0
-    st = 0.0
-    dx_sum = 0.0
-    prev_adx = 0.0
-    for i in range(1, n):
+            plus = up
+        tr = true_range(high, low, close, i)
         if i < period:
-            sp += plus[i]
-            sm += minus[i]
-            st += tr[i]
+            sp += plus
+            sm += minus
+            st += tr
             continue
-        sp = sp - sp / period + plus[i]
-        sm = sm - sm / period + minus[i]
-        st = st - st / period + tr[i]
+        sp = sp - sp / period + plus
+        sm = sm - sm / period + minus
+        st = st - st / period + tr
         p = 100.0 * (sp / st) if st > 0.0 else 0.0
         m = 100.0 * (sm / st) if st > 0.0 else 0.0
         pdi[i] = p
@@ -264,17 +432,26 @@ def adx_1d(high, low, close, period):  # type: ignore[no-untyped-def]
             if has_dx:
                 prev_adx = (prev_adx * (period - 1) + dx) / period
             adx[i] = prev_adx
-    return adx, pdi, mdi
+    return True
 
 
 @numba.njit(cache=True)
 def adx_nb(high, low, close, period):  # type: ignore[no-untyped-def]
     """Average directional index with +DI and -DI: (adx, plus_di, minus_di)."""
     t, a = close.shape
-    outs = (nan_2d(t, a), nan_2d(t, a), nan_2d(t, a))
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    ins = (high, low, close)
     for j in range(a):
-        idx = valid_rows((high, low, close), j)
-        res = adx_1d(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period)
-        for k in range(3):
-            scatter(outs[k], idx, j, res[k])
+        s = first_row(ins, j)
+        for o in outs:
+            nan_head(o, j, s)
+        o0, o1, o2 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j]
+        if not adx_into(high[s:, j], low[s:, j], close[s:, j], period, o0, o1, o2):
+            idx = valid_rows(ins, j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k))
+            h, lo, c = gather(high, idx, j), gather(low, idx, j), gather(close, idx, j)
+            adx_into(h, lo, c, period, tmp[0], tmp[1], tmp[2])
+            for m in range(3):
+                restore(outs[m], idx, j, tmp[m])
     return outs

@@ -1,7 +1,9 @@
 """Batch kernels of the moving averages and trend indicators: (time, asset) float64 in and out.
 
 Every kernel follows the NaN policy of :mod:`alphalab.indicators.nb_core`: a bar with a NaN
-input is skipped (NaN out, state untouched); each column is computed on its own valid bars.
+input is skipped (NaN out, state untouched); each column is computed on its own valid bars. Each
+kernel runs its 1-D core straight on the column (fast path) and falls back to the gathered valid
+rows only when the column has an interior NaN.
 """
 
 from __future__ import annotations
@@ -10,86 +12,236 @@ import numba
 import numpy as np
 
 from alphalab.indicators.nb_core import (
-    atr_1d,
-    ema_1d,
+    NAN,
+    ema_feed,
+    ema_into,
+    first_row,
     gather,
-    mask_before,
-    nan_2d,
-    rolling_extreme_1d,
-    scatter,
-    sma_1d,
+    mono_push,
+    nan_fill,
+    nan_head,
+    restore,
+    scratch,
+    sma_into,
+    true_range,
     valid_rows,
-    wma_1d,
+    wilder_feed,
+    wma_into,
 )
 
 
 @numba.njit(cache=True)
 def sma_nb(close, period):  # type: ignore[no-untyped-def]
     """Simple moving average of each column."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, sma_1d(gather(close, idx, j), period))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not sma_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            sma_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
 def ema_nb(close, period):  # type: ignore[no-untyped-def]
     """Exponential moving average, seeded with the SMA of the first ``period`` values (as TA-Lib)."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, ema_1d(gather(close, idx, j), period, period - 1))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not ema_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            ema_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
 def wma_nb(close, period):  # type: ignore[no-untyped-def]
     """Linearly weighted moving average."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, wma_1d(gather(close, idx, j), period))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not wma_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            wma_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
+
+
+@numba.njit(cache=True)
+def dema_into(x, period, out):  # type: ignore[no-untyped-def]
+    """Double EMA 2 * EMA - EMA(EMA) in one pass (the inner EMA seeds on the outer one's values)."""
+    k = 2.0 / (period + 1.0)
+    t1 = p1 = t2 = p2 = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        e1, t1, p1 = ema_feed(v, i, t1, p1, period, period - 1, k)
+        if i >= period - 1:
+            e2, t2, p2 = ema_feed(e1, i - period + 1, t2, p2, period, period - 1, k)
+            out[i] = 2.0 * e1 - e2
+        else:
+            out[i] = NAN
+    return True
+
+
+@numba.njit(cache=True)
+def tema_into(x, period, out):  # type: ignore[no-untyped-def]
+    """Triple EMA 3 * EMA - 3 * EMA(EMA) + EMA(EMA(EMA)) in one pass."""
+    k = 2.0 / (period + 1.0)
+    t1 = p1 = t2 = p2 = t3 = p3 = 0.0
+    e2 = NAN
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        e1, t1, p1 = ema_feed(v, i, t1, p1, period, period - 1, k)
+        if i >= period - 1:
+            e2, t2, p2 = ema_feed(e1, i - period + 1, t2, p2, period, period - 1, k)
+        if i >= 2 * (period - 1):
+            e3, t3, p3 = ema_feed(e2, i - 2 * (period - 1), t3, p3, period, period - 1, k)
+            out[i] = 3.0 * e1 - 3.0 * e2 + e3
+        else:
+            out[i] = NAN
+    return True
 
 
 @numba.njit(cache=True)
 def dema_nb(close, period):  # type: ignore[no-untyped-def]
     """Double EMA: 2 * EMA - EMA(EMA)."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        e1 = ema_1d(gather(close, idx, j), period, period - 1)
-        e2 = ema_1d(e1, period, period - 1)
-        scatter(out, idx, j, 2.0 * e1 - e2)
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not dema_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            dema_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
 def tema_nb(close, period):  # type: ignore[no-untyped-def]
     """Triple EMA: 3 * EMA - 3 * EMA(EMA) + EMA(EMA(EMA))."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        e1 = ema_1d(gather(close, idx, j), period, period - 1)
-        e2 = ema_1d(e1, period, period - 1)
-        e3 = ema_1d(e2, period, period - 1)
-        scatter(out, idx, j, 3.0 * e1 - 3.0 * e2 + e3)
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not tema_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            tema_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
+
+
+@numba.njit(cache=True)
+def wma_step(x, i, p, divider, wsum, plain):  # type: ignore[no-untyped-def]
+    """One WMA(``p``) step at bar ``i`` of ``x``; return (value, wsum, plain)."""
+    v = x[i]
+    if i < p - 1:
+        return NAN, wsum + v * (i + 1), plain + v
+    wsum += v * p
+    plain += v
+    out = wsum / divider
+    return out, wsum - plain, plain - x[i - p + 1]
+
+
+@numba.njit(cache=True)
+def hma_into(x, period, out):  # type: ignore[no-untyped-def]
+    """Hull MA WMA(2 * WMA(x, period // 2) - WMA(x, period), floor(sqrt(period))) in one pass.
+
+    The outer WMA keeps its last ``root`` inputs in a ring buffer.
+    """
+    half = period // 2
+    root = int(np.sqrt(period))
+    dh = half * (half + 1) / 2.0
+    df = period * (period + 1) / 2.0
+    dr = root * (root + 1) / 2.0
+    ring = np.empty(root)
+    wh = ph = wf = pf = wr = pr = 0.0
+    c = 0
+    for i in range(x.shape[0]):
+        if np.isnan(x[i]):
+            return False
+        vh, wh, ph = wma_step(x, i, half, dh, wh, ph)
+        vf, wf, pf = wma_step(x, i, period, df, wf, pf)
+        q = i - (period - 1)
+        if q < 0:
+            out[i] = NAN
+            continue
+        raw = 2.0 * vh - vf
+        ring[c] = raw
+        c = c + 1 if c + 1 < root else 0
+        if q < root - 1:
+            wr += raw * (q + 1)
+            pr += raw
+            out[i] = NAN
+            continue
+        wr += raw * root
+        pr += raw
+        out[i] = wr / dr
+        wr -= pr
+        pr -= ring[c]
+    return True
 
 
 @numba.njit(cache=True)
 def hma_nb(close, period):  # type: ignore[no-untyped-def]
     """Hull moving average: WMA(2 * WMA(x, period // 2) - WMA(x, period), floor(sqrt(period)))."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    half = period // 2
-    root = int(np.sqrt(period))
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        raw = 2.0 * wma_1d(x, half) - wma_1d(x, period)
-        scatter(out, idx, j, wma_1d(raw, root))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not hma_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            hma_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
+
+
+@numba.njit(cache=True)
+def macd_into(x, fast, slow, signal, line, sig, hist):  # type: ignore[no-untyped-def]
+    """MACD, signal and histogram in one pass; every output starts at bar ``slow + signal - 2``."""
+    kf = 2.0 / (fast + 1.0)
+    ks = 2.0 / (slow + 1.0)
+    kg = 2.0 / (signal + 1.0)
+    lead = slow + signal - 2
+    tf = pf = ts = ps = tg = pg = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        ef, tf, pf = ema_feed(v, i, tf, pf, fast, slow - 1, kf)
+        es, ts, ps = ema_feed(v, i, ts, ps, slow, slow - 1, ks)
+        if i >= slow - 1:
+            m = ef - es
+            sg, tg, pg = ema_feed(m, i - slow + 1, tg, pg, signal, signal - 1, kg)
+            if i >= lead:
+                line[i] = m
+                sig[i] = sg
+                hist[i] = m - sg
+                continue
+        line[i] = NAN
+        sig[i] = NAN
+        hist[i] = NAN
+    return True
 
 
 @numba.njit(cache=True)
@@ -101,65 +253,105 @@ def macd_nb(close, fast, slow, signal):  # type: ignore[no-untyped-def]
     ``slow + signal - 2``.
     """
     t, a = close.shape
-    line = nan_2d(t, a)
-    sig = nan_2d(t, a)
-    hist = nan_2d(t, a)
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
     for j in range(a):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        m = ema_1d(x, fast, slow - 1) - ema_1d(x, slow, slow - 1)
-        s = ema_1d(m, signal, signal - 1)
-        lead = slow + signal - 2
-        scatter(line, idx, j, mask_before(m, lead))
-        scatter(sig, idx, j, s)
-        scatter(hist, idx, j, m - s)
-    return line, sig, hist
+        s = first_row((close,), j)
+        for o in outs:
+            nan_head(o, j, s)
+        if not macd_into(close[s:, j], fast, slow, signal, outs[0][s:, j], outs[1][s:, j], outs[2][s:, j]):
+            idx = valid_rows((close,), j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k))
+            macd_into(gather(close, idx, j), fast, slow, signal, tmp[0], tmp[1], tmp[2])
+            for m in range(3):
+                restore(outs[m], idx, j, tmp[m])
+    return outs
 
 
 @numba.njit(cache=True)
-def linreg_slope_1d(x, period):  # type: ignore[no-untyped-def]
+def linreg_slope_into(x, period, out):  # type: ignore[no-untyped-def]
     """Least-squares slope of the last ``period`` values against 0..period-1, in O(1) per bar."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
     sx = period * (period - 1) / 2.0
     sxx = period * (period - 1) * (2.0 * period - 1) / 6.0
     div = period * sxx - sx * sx
     wsum = 0.0
     total = 0.0
-    for i in range(n):
-        if i < period - 1:
-            wsum += x[i] * i
-            total += x[i]
-            continue
-        wsum += x[i] * (period - 1)
-        total += x[i]
+    m = min(period - 1, n)
+    for i in range(m):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        wsum += v * i
+        total += v
+        out[i] = NAN
+    for i in range(m, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        wsum += v * (period - 1)
+        total += v
         out[i] = (period * wsum - sx * total) / div
         total -= x[i - period + 1]
         wsum -= total
-    return out
+    return True
 
 
 @numba.njit(cache=True)
 def linreg_slope_nb(close, period):  # type: ignore[no-untyped-def]
     """Linear-regression slope (price units per bar) over ``period`` bars."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, linreg_slope_1d(gather(close, idx, j), period))
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not linreg_slope_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            linreg_slope_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
-def _midpoint(high, low, period):  # type: ignore[no-untyped-def]
-    return (rolling_extreme_1d(high, period, True) + rolling_extreme_1d(low, period, False)) / 2.0
+def shift_into(o, lag):  # type: ignore[no-untyped-def]
+    """Delay the 1-D ``o`` by ``lag`` positions in place (NaN for the first ``lag``)."""
+    n = o.shape[0]
+    for i in range(n - 1, lag - 1, -1):
+        o[i] = o[i - lag]
+    nan_fill(o, 0, min(lag, n))
 
 
 @numba.njit(cache=True)
-def _delay(x, lag):  # type: ignore[no-untyped-def]
-    out = np.full(x.shape[0], np.nan)
-    for i in range(lag, x.shape[0]):
-        out[i] = x[i - lag]
-    return out
+def ichimoku_into(high, low, close, tenkan, kijun, senkou, disp, o0, o1, o2, o3, o4):  # type: ignore[no-untyped-def]
+    """Ichimoku lines of one compact series in one pass (plus an in-place shift of the spans)."""
+    periods = (tenkan, kijun, senkou)
+    bi = np.empty((6, max(tenkan, kijun, senkou) + 1), dtype=np.int64)
+    bv = np.empty((6, bi.shape[1]))
+    heads = np.zeros(6, dtype=np.int64)
+    sizes = np.zeros(6, dtype=np.int64)
+    mids = np.empty(3)
+    for i in range(close.shape[0]):
+        h = high[i]
+        lo = low[i]
+        if np.isnan(h) or np.isnan(lo) or np.isnan(close[i]):
+            return False
+        for m in range(3):
+            p = periods[m]
+            b = 2 * m
+            heads[b], sizes[b] = mono_push(h, i, p, True, bi[b, : p + 1], bv[b, : p + 1], heads[b], sizes[b])
+            heads[b + 1], sizes[b + 1] = mono_push(
+                lo, i, p, False, bi[b + 1, : p + 1], bv[b + 1, : p + 1], heads[b + 1], sizes[b + 1]
+            )
+            mids[m] = (bv[b, heads[b]] + bv[b + 1, heads[b + 1]]) / 2.0 if i >= p - 1 else NAN
+        o0[i] = mids[0]
+        o1[i] = mids[1]
+        o2[i] = (mids[0] + mids[1]) / 2.0
+        o3[i] = mids[2]
+        o4[i] = close[i] if i >= disp else NAN
+    shift_into(o2, disp)
+    shift_into(o3, disp)
+    return True
 
 
 @numba.njit(cache=True)
@@ -171,37 +363,48 @@ def ichimoku_nb(high, low, close, tenkan, kijun, senkou, displacement):  # type:
     drawn ``displacement`` bars back), NaN until ``displacement`` bars exist to draw it on.
     """
     t, a = close.shape
-    outs = (nan_2d(t, a), nan_2d(t, a), nan_2d(t, a), nan_2d(t, a), nan_2d(t, a))
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    ins = (high, low, close)
     for j in range(a):
-        idx = valid_rows((high, low, close), j)
-        h = gather(high, idx, j)
-        lo = gather(low, idx, j)
-        ten = _midpoint(h, lo, tenkan)
-        kij = _midpoint(h, lo, kijun)
-        scatter(outs[0], idx, j, ten)
-        scatter(outs[1], idx, j, kij)
-        scatter(outs[2], idx, j, _delay((ten + kij) / 2.0, displacement))
-        scatter(outs[3], idx, j, _delay(_midpoint(h, lo, senkou), displacement))
-        scatter(outs[4], idx, j, mask_before(gather(close, idx, j), displacement))
+        s = first_row(ins, j)
+        for o in outs:
+            nan_head(o, j, s)
+        o0, o1, o2, o3, o4 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j], outs[3][s:, j], outs[4][s:, j]
+        pars = (tenkan, kijun, senkou, displacement)
+        if not ichimoku_into(high[s:, j], low[s:, j], close[s:, j], *pars, o0, o1, o2, o3, o4):
+            idx = valid_rows(ins, j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k), scratch(k), scratch(k))
+            h, lo, c = gather(high, idx, j), gather(low, idx, j), gather(close, idx, j)
+            ichimoku_into(h, lo, c, *pars, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
+            for m in range(5):
+                restore(outs[m], idx, j, tmp[m])
     return outs
 
 
 @numba.njit(cache=True)
-def supertrend_1d(high, low, close, period, multiplier):  # type: ignore[no-untyped-def]
+def supertrend_into(high, low, close, period, multiplier, value, direction):  # type: ignore[no-untyped-def]
     """Supertrend line and direction (+1 up, -1 down) from Wilder's ATR and the hl2 bands."""
     n = close.shape[0]
-    value = np.full(n, np.nan)
-    direction = np.full(n, np.nan)
-    atr = atr_1d(high, low, close, period)
-    if period >= n:
-        return value, direction
+    atr = 0.0
     upper = 0.0
     lower = 0.0
     trend = 1.0
-    for i in range(period, n):
+    for i in range(n):
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
+            return False
+        if i == 0:
+            value[i] = NAN
+            direction[i] = NAN
+            continue
+        a, atr = wilder_feed(true_range(high, low, close, i), i - 1, atr, period)
+        if i < period:
+            value[i] = NAN
+            direction[i] = NAN
+            continue
         mid = (high[i] + low[i]) / 2.0
-        basic_up = mid + multiplier * atr[i]
-        basic_lo = mid - multiplier * atr[i]
+        basic_up = mid + multiplier * a
+        basic_lo = mid - multiplier * a
         if i == period:
             upper = basic_up
             lower = basic_lo
@@ -216,20 +419,27 @@ def supertrend_1d(high, low, close, period, multiplier):  # type: ignore[no-unty
                 trend = 1.0
         value[i] = lower if trend > 0.0 else upper
         direction[i] = trend
-    return value, direction
+    return True
 
 
 @numba.njit(cache=True)
 def supertrend_nb(high, low, close, period, multiplier):  # type: ignore[no-untyped-def]
     """Supertrend of each column: (value, direction)."""
     t, a = close.shape
-    value = nan_2d(t, a)
-    direction = nan_2d(t, a)
+    value = np.empty((t, a))
+    direction = np.empty((t, a))
+    ins = (high, low, close)
     for j in range(a):
-        idx = valid_rows((high, low, close), j)
-        v, d = supertrend_1d(
-            gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, multiplier
-        )
-        scatter(value, idx, j, v)
-        scatter(direction, idx, j, d)
+        s = first_row(ins, j)
+        nan_head(value, j, s)
+        nan_head(direction, j, s)
+        if not supertrend_into(
+            high[s:, j], low[s:, j], close[s:, j], period, multiplier, value[s:, j], direction[s:, j]
+        ):
+            idx = valid_rows(ins, j)
+            v, d = scratch(idx.shape[0]), scratch(idx.shape[0])
+            h, lo, c = gather(high, idx, j), gather(low, idx, j), gather(close, idx, j)
+            supertrend_into(h, lo, c, period, multiplier, v, d)
+            restore(value, idx, j, v)
+            restore(direction, idx, j, d)
     return value, direction

@@ -1,6 +1,7 @@
 """Batch kernels of the volatility, channel and rolling-statistics indicators.
 
-(time, asset) float64 in and out; NaN policy as in :mod:`alphalab.indicators.nb_core`.
+(time, asset) float64 in and out; NaN policy as in :mod:`alphalab.indicators.nb_core` (fast path
+on the column, gathered fallback on interior NaNs).
 """
 
 from __future__ import annotations
@@ -9,16 +10,52 @@ import numba
 import numpy as np
 
 from alphalab.indicators.nb_core import (
-    atr_1d,
-    ema_1d,
+    NAN,
+    ema_feed,
+    extreme_into,
+    first_row,
     gather,
-    nan_2d,
-    rolling_extreme_1d,
-    rolling_var_1d,
-    scatter,
-    sma_1d,
+    mono_push,
+    nan_head,
+    restore,
+    scratch,
+    true_range,
     valid_rows,
+    var_into,
+    wilder_feed,
 )
+
+
+@numba.njit(cache=True)
+def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped-def]
+    """Bollinger Bands of one compact series from running sums of x and x² (one pass)."""
+    t1 = 0.0
+    t2 = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        t1 += v
+        t2 += v * v
+        if i < period - 1:
+            mid[i] = up[i] = lo[i] = pb[i] = bw[i] = NAN
+            continue
+        m1 = t1 / period
+        m2 = t2 / period
+        var = m2 - m1 * m1
+        sd = np.sqrt(var if var > 0.0 else 0.0)
+        u = m1 + std * sd
+        low = m1 - std * sd
+        width = u - low
+        mid[i] = m1
+        up[i] = u
+        lo[i] = low
+        pb[i] = (v - low) / width if width != 0.0 else 0.5
+        bw[i] = width / m1 if m1 != 0.0 else 0.0
+        old = x[i - period + 1]
+        t1 -= old
+        t2 -= old * old
+    return True
 
 
 @numba.njit(cache=True)
@@ -28,140 +65,274 @@ def bbands_nb(close, period, std):  # type: ignore[no-untyped-def]
     ``percent_b`` is 0.5 and ``bandwidth`` 0 when the band has zero width.
     """
     t, a = close.shape
-    outs = (nan_2d(t, a), nan_2d(t, a), nan_2d(t, a), nan_2d(t, a), nan_2d(t, a))
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
     for j in range(a):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        mid = sma_1d(x, period)
-        sd = np.sqrt(rolling_var_1d(x, period))
-        up = mid + std * sd
-        lo = mid - std * sd
-        width = up - lo
-        pb = np.full(x.shape[0], np.nan)
-        bw = np.full(x.shape[0], np.nan)
-        for i in range(period - 1, x.shape[0]):
-            pb[i] = (x[i] - lo[i]) / width[i] if width[i] != 0.0 else 0.5
-            bw[i] = width[i] / mid[i] if mid[i] != 0.0 else 0.0
-        scatter(outs[0], idx, j, mid)
-        scatter(outs[1], idx, j, up)
-        scatter(outs[2], idx, j, lo)
-        scatter(outs[3], idx, j, pb)
-        scatter(outs[4], idx, j, bw)
+        s = first_row((close,), j)
+        for o in outs:
+            nan_head(o, j, s)
+        o0, o1, o2, o3, o4 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j], outs[3][s:, j], outs[4][s:, j]
+        if not bbands_into(close[s:, j], period, std, o0, o1, o2, o3, o4):
+            idx = valid_rows((close,), j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k), scratch(k), scratch(k))
+            bbands_into(gather(close, idx, j), period, std, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
+            for m in range(5):
+                restore(outs[m], idx, j, tmp[m])
     return outs
+
+
+@numba.njit(cache=True)
+def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
+    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close)."""
+    prev = 0.0
+    for i in range(close.shape[0]):
+        c = close[i]
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+            return False
+        if i == 0:
+            out[i] = NAN
+            continue
+        v, prev = wilder_feed(true_range(high, low, close, i), i - 1, prev, period)
+        if pct and i >= period:
+            v = (v / c) * 100.0 if c != 0.0 else 0.0
+        out[i] = v
+    return True
+
+
+@numba.njit(cache=True)
+def atr_cols(high, low, close, period, pct):  # type: ignore[no-untyped-def]
+    """Column driver of :func:`atr_into`."""
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (high, low, close)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        if not atr_into(high[s:, j], low[s:, j], close[s:, j], period, pct, out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            atr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, pct, tmp)
+            restore(out, idx, j, tmp)
+    return out
 
 
 @numba.njit(cache=True)
 def atr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
     """Average true range (Wilder), first value at bar ``period`` as in TA-Lib."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close), j)
-        scatter(out, idx, j, atr_1d(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period))
-    return out
+    return atr_cols(high, low, close, period, False)
 
 
 @numba.njit(cache=True)
 def natr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
     """Normalised ATR in percent of the close: (ATR / close) * 100; 0 when the close is 0."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close), j)
-        c = gather(close, idx, j)
-        atr = atr_1d(gather(high, idx, j), gather(low, idx, j), c, period)
-        r = np.full(c.shape[0], np.nan)
-        for i in range(period, c.shape[0]):
-            r[i] = (atr[i] / c[i]) * 100.0 if c[i] != 0.0 else 0.0
-        scatter(out, idx, j, r)
-    return out
+    return atr_cols(high, low, close, period, True)
+
+
+@numba.njit(cache=True)
+def donchian_into(high, low, period, up, mid, lo):  # type: ignore[no-untyped-def]
+    """Donchian channel of one compact series with two monotonic ring deques."""
+    bi = np.empty((2, period + 1), dtype=np.int64)
+    bv = np.empty((2, period + 1))
+    h0 = s0 = h1 = s1 = 0
+    for i in range(high.shape[0]):
+        if np.isnan(high[i]) or np.isnan(low[i]):
+            return False
+        h0, s0 = mono_push(high[i], i, period, True, bi[0], bv[0], h0, s0)
+        h1, s1 = mono_push(low[i], i, period, False, bi[1], bv[1], h1, s1)
+        if i < period - 1:
+            up[i] = mid[i] = lo[i] = NAN
+            continue
+        u = bv[0, h0]
+        d = bv[1, h1]
+        up[i] = u
+        mid[i] = (u + d) / 2.0
+        lo[i] = d
+    return True
 
 
 @numba.njit(cache=True)
 def donchian_nb(high, low, period):  # type: ignore[no-untyped-def]
     """Donchian channel: (upper, middle, lower) = highest high, midpoint, lowest low."""
     t, a = high.shape
-    outs = (nan_2d(t, a), nan_2d(t, a), nan_2d(t, a))
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    ins = (high, low)
     for j in range(a):
-        idx = valid_rows((high, low), j)
-        up = rolling_extreme_1d(gather(high, idx, j), period, True)
-        lo = rolling_extreme_1d(gather(low, idx, j), period, False)
-        scatter(outs[0], idx, j, up)
-        scatter(outs[1], idx, j, (up + lo) / 2.0)
-        scatter(outs[2], idx, j, lo)
+        s = first_row(ins, j)
+        for o in outs:
+            nan_head(o, j, s)
+        if not donchian_into(high[s:, j], low[s:, j], period, outs[0][s:, j], outs[1][s:, j], outs[2][s:, j]):
+            idx = valid_rows(ins, j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k))
+            donchian_into(gather(high, idx, j), gather(low, idx, j), period, tmp[0], tmp[1], tmp[2])
+            for m in range(3):
+                restore(outs[m], idx, j, tmp[m])
     return outs
+
+
+@numba.njit(cache=True)
+def keltner_into(high, low, close, period, atr_period, mult, mid, up, lo):  # type: ignore[no-untyped-def]
+    """Keltner channel of one compact series: EMA and Wilder ATR in one pass."""
+    k = 2.0 / (period + 1.0)
+    total = prev = 0.0
+    atr = 0.0
+    for i in range(close.shape[0]):
+        c = close[i]
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+            return False
+        e, total, prev = ema_feed(c, i, total, prev, period, period - 1, k)
+        a = NAN
+        if i >= 1:
+            a, atr = wilder_feed(true_range(high, low, close, i), i - 1, atr, atr_period)
+        mid[i] = e
+        up[i] = e + mult * a
+        lo[i] = e - mult * a
+    return True
 
 
 @numba.njit(cache=True)
 def keltner_nb(high, low, close, period, atr_period, multiplier):  # type: ignore[no-untyped-def]
     """Keltner channel: (middle, upper, lower) = EMA(close) and EMA ± multiplier * ATR."""
     t, a = close.shape
-    outs = (nan_2d(t, a), nan_2d(t, a), nan_2d(t, a))
+    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    ins = (high, low, close)
+    pars = (period, atr_period, multiplier)
     for j in range(a):
-        idx = valid_rows((high, low, close), j)
-        c = gather(close, idx, j)
-        mid = ema_1d(c, period, period - 1)
-        atr = atr_1d(gather(high, idx, j), gather(low, idx, j), c, atr_period)
-        scatter(outs[0], idx, j, mid)
-        scatter(outs[1], idx, j, mid + multiplier * atr)
-        scatter(outs[2], idx, j, mid - multiplier * atr)
+        s = first_row(ins, j)
+        for o in outs:
+            nan_head(o, j, s)
+        o0, o1, o2 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j]
+        if not keltner_into(high[s:, j], low[s:, j], close[s:, j], *pars, o0, o1, o2):
+            idx = valid_rows(ins, j)
+            k = idx.shape[0]
+            tmp = (scratch(k), scratch(k), scratch(k))
+            h, lo, c = gather(high, idx, j), gather(low, idx, j), gather(close, idx, j)
+            keltner_into(h, lo, c, *pars, tmp[0], tmp[1], tmp[2])
+            for m in range(3):
+                restore(outs[m], idx, j, tmp[m])
     return outs
+
+
+@numba.njit(cache=True)
+def stat_cols(close, period, kind):  # type: ignore[no-untyped-def]
+    """Column driver of the one-input rolling statistics: 0 std, 1 highest, 2 lowest, 3 z-score."""
+    t, a = close.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not stat_into(close[s:, j], period, kind, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            stat_into(gather(close, idx, j), period, kind, tmp)
+            restore(out, idx, j, tmp)
+    return out
+
+
+@numba.njit(cache=True)
+def stat_into(x, period, kind, out):  # type: ignore[no-untyped-def]
+    """Dispatch to the core of statistic ``kind`` (see :func:`stat_cols`)."""
+    if kind == 0:
+        return var_into(x, period, True, out)
+    if kind == 3:
+        return zscore_into(x, period, out)
+    return extreme_into(x, period, kind == 1, out)
+
+
+@numba.njit(cache=True)
+def zscore_into(x, period, out):  # type: ignore[no-untyped-def]
+    """Rolling z-score (x - mean) / population std from running sums; 0 when the std is 0."""
+    t1 = 0.0
+    t2 = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        t1 += v
+        t2 += v * v
+        if i < period - 1:
+            out[i] = NAN
+            continue
+        m1 = t1 / period
+        m2 = t2 / period
+        var = m2 - m1 * m1
+        sd = np.sqrt(var if var > 0.0 else 0.0)
+        out[i] = (v - m1) / sd if sd > 0.0 else 0.0
+        old = x[i - period + 1]
+        t1 -= old
+        t2 -= old * old
+    return True
 
 
 @numba.njit(cache=True)
 def stddev_nb(close, period):  # type: ignore[no-untyped-def]
     """Rolling population standard deviation."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, np.sqrt(rolling_var_1d(gather(close, idx, j), period)))
-    return out
+    return stat_cols(close, period, 0)
 
 
 @numba.njit(cache=True)
 def zscore_nb(close, period):  # type: ignore[no-untyped-def]
     """Rolling z-score (x - SMA) / population std; 0 when the std is 0."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        mean = sma_1d(x, period)
-        sd = np.sqrt(rolling_var_1d(x, period))
-        r = np.full(x.shape[0], np.nan)
-        for i in range(period - 1, x.shape[0]):
-            r[i] = (x[i] - mean[i]) / sd[i] if sd[i] > 0.0 else 0.0
-        scatter(out, idx, j, r)
-    return out
+    return stat_cols(close, period, 3)
 
 
 @numba.njit(cache=True)
 def highest_nb(close, period):  # type: ignore[no-untyped-def]
     """Rolling maximum over ``period`` bars."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, rolling_extreme_1d(gather(close, idx, j), period, True))
-    return out
+    return stat_cols(close, period, 1)
 
 
 @numba.njit(cache=True)
 def lowest_nb(close, period):  # type: ignore[no-untyped-def]
     """Rolling minimum over ``period`` bars."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        scatter(out, idx, j, rolling_extreme_1d(gather(close, idx, j), period, False))
-    return out
+    return stat_cols(close, period, 2)
+
+
+@numba.njit(cache=True)
+def hv_into(x, period, scale, root_ppy, out):  # type: ignore[no-untyped-def]
+    """Historical volatility of one compact series; the last ``period`` log returns live in a ring."""
+    ring = np.empty(period)
+    c = 0
+    t1 = 0.0
+    t2 = 0.0
+    for i in range(x.shape[0]):
+        if np.isnan(x[i]):
+            return False
+        if i == 0:
+            out[i] = NAN
+            continue
+        r = np.log(x[i] / x[i - 1])
+        ring[c] = r
+        c = c + 1 if c + 1 < period else 0
+        t1 += r
+        t2 += r * r
+        if i < period:
+            out[i] = NAN
+            continue
+        m1 = t1 / period
+        m2 = t2 / period
+        var = m2 - m1 * m1
+        var = var if var > 0.0 else 0.0
+        out[i] = np.sqrt(var * scale) * root_ppy
+        old = ring[c]
+        t1 -= old
+        t2 -= old * old
+    return True
 
 
 @numba.njit(cache=True)
 def hv_nb(close, period, periods_per_year):  # type: ignore[no-untyped-def]
     """Historical volatility: sample std (ddof=1) of ``period`` log returns × sqrt(periods_per_year)."""
-    out = nan_2d(close.shape[0], close.shape[1])
+    t, a = close.shape
+    out = np.empty((t, a))
     scale = period / (period - 1.0)
-    for j in range(close.shape[1]):
-        idx = valid_rows((close,), j)
-        x = gather(close, idx, j)
-        r = np.full(x.shape[0], np.nan)
-        for i in range(1, x.shape[0]):
-            r[i] = np.log(x[i] / x[i - 1])
-        scatter(out, idx, j, np.sqrt(rolling_var_1d(r, period) * scale) * np.sqrt(periods_per_year))
+    root_ppy = np.sqrt(periods_per_year)
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not hv_into(close[s:, j], period, scale, root_ppy, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            hv_into(gather(close, idx, j), period, scale, root_ppy, tmp)
+            restore(out, idx, j, tmp)
     return out

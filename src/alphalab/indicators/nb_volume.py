@@ -1,6 +1,7 @@
 """Batch kernels of the volume indicators: OBV, volume SMA and VWAP (session or rolling).
 
-(time, asset) float64 in and out; NaN policy as in :mod:`alphalab.indicators.nb_core`.
+(time, asset) float64 in and out; NaN policy as in :mod:`alphalab.indicators.nb_core` (fast path
+on the column, gathered fallback on interior NaNs).
 """
 
 from __future__ import annotations
@@ -8,46 +9,124 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from alphalab.indicators.nb_core import gather, nan_2d, scatter, sma_1d, valid_rows
+from alphalab.indicators.nb_core import (
+    NAN,
+    first_row,
+    gather,
+    nan_head,
+    restore,
+    scratch,
+    sma_into,
+    valid_rows,
+)
 
 NS_PER_DAY = 86_400_000_000_000
 
 
 @numba.njit(cache=True)
+def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
+    """On-balance volume of one compact series, starting at the first bar's volume."""
+    total = 0.0
+    for i in range(close.shape[0]):
+        c = close[i]
+        v = volume[i]
+        if np.isnan(c) or np.isnan(v):
+            return False
+        if i == 0:
+            total = v
+        elif c > close[i - 1]:
+            total += v
+        elif c < close[i - 1]:
+            total -= v
+        out[i] = total
+    return True
+
+
+@numba.njit(cache=True)
 def obv_nb(close, volume):  # type: ignore[no-untyped-def]
     """On-balance volume, starting at the first bar's volume (as TA-Lib)."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((close, volume), j)
-        c = gather(close, idx, j)
-        v = gather(volume, idx, j)
-        r = np.empty(c.shape[0])
-        if c.shape[0] > 0:
-            total = v[0]
-            r[0] = total
-            for i in range(1, c.shape[0]):
-                if c[i] > c[i - 1]:
-                    total += v[i]
-                elif c[i] < c[i - 1]:
-                    total -= v[i]
-                r[i] = total
-        scatter(out, idx, j, r)
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (close, volume)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        if not obv_into(close[s:, j], volume[s:, j], out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            obv_into(gather(close, idx, j), gather(volume, idx, j), tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
 def volume_sma_nb(volume, period):  # type: ignore[no-untyped-def]
     """Simple moving average of volume."""
-    out = nan_2d(volume.shape[0], volume.shape[1])
-    for j in range(volume.shape[1]):
-        idx = valid_rows((volume,), j)
-        scatter(out, idx, j, sma_1d(gather(volume, idx, j), period))
+    t, a = volume.shape
+    out = np.empty((t, a))
+    for j in range(a):
+        s = first_row((volume,), j)
+        nan_head(out, j, s)
+        if not sma_into(volume[s:, j], period, out[s:, j]):
+            idx = valid_rows((volume,), j)
+            tmp = scratch(idx.shape[0])
+            sma_into(gather(volume, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
     return out
 
 
 @numba.njit(cache=True)
-def _typical(high, low, close, idx, j):  # type: ignore[no-untyped-def]
-    return (gather(high, idx, j) + gather(low, idx, j) + gather(close, idx, j)) / 3.0
+def vwap_into(time, high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
+    """VWAP of one compact series: per UTC day when ``period`` is 0 (``time`` in ns), else rolling."""
+    pv = 0.0
+    vol = 0.0
+    day = np.int64(0)
+    for i in range(close.shape[0]):
+        v = volume[i]
+        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]) or np.isnan(v):
+            return False
+        tp = (high[i] + low[i] + close[i]) / 3.0
+        if period == 0:
+            d = time[i] // NS_PER_DAY
+            if i == 0 or d != day:
+                pv = 0.0
+                vol = 0.0
+                day = d
+        pv += tp * v
+        vol += v
+        if period == 0 or i >= period - 1:
+            out[i] = pv / vol if vol > 0.0 else tp
+        else:
+            out[i] = NAN
+        if period > 0 and i >= period - 1:
+            old = i - period + 1
+            pv -= (high[old] + low[old] + close[old]) / 3.0 * volume[old]
+            vol -= volume[old]
+    return True
+
+
+@numba.njit(cache=True)
+def vwap_cols(time, high, low, close, volume, period):  # type: ignore[no-untyped-def]
+    """Column driver of :func:`vwap_into`."""
+    t, a = close.shape
+    out = np.empty((t, a))
+    ins = (high, low, close, volume)
+    for j in range(a):
+        s = first_row(ins, j)
+        nan_head(out, j, s)
+        tj = time[s:] if time.shape[0] > 0 else time
+        if not vwap_into(tj, high[s:, j], low[s:, j], close[s:, j], volume[s:, j], period, out[s:, j]):
+            idx = valid_rows(ins, j)
+            tmp = scratch(idx.shape[0])
+            h, lo, c, v = (
+                gather(high, idx, j),
+                gather(low, idx, j),
+                gather(close, idx, j),
+                gather(volume, idx, j),
+            )
+            vwap_into(time[idx] if time.shape[0] > 0 else time, h, lo, c, v, period, tmp)
+            restore(out, idx, j, tmp)
+    return out
 
 
 @numba.njit(cache=True)
@@ -57,46 +136,10 @@ def vwap_session_nb(time, high, low, close, volume):  # type: ignore[no-untyped-
     The sums reset on the first valid bar of a new day; while the day's volume is still 0 the
     value is the typical price.
     """
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close, volume), j)
-        tp = _typical(high, low, close, idx, j)
-        v = gather(volume, idx, j)
-        r = np.empty(tp.shape[0])
-        pv = 0.0
-        vol = 0.0
-        day = np.int64(0)
-        for k in range(tp.shape[0]):
-            d = time[idx[k]] // NS_PER_DAY
-            if k == 0 or d != day:
-                pv = 0.0
-                vol = 0.0
-                day = d
-            pv += tp[k] * v[k]
-            vol += v[k]
-            r[k] = pv / vol if vol > 0.0 else tp[k]
-        scatter(out, idx, j, r)
-    return out
+    return vwap_cols(time, high, low, close, volume, 0)
 
 
 @numba.njit(cache=True)
 def vwap_rolling_nb(high, low, close, volume, period):  # type: ignore[no-untyped-def]
     """VWAP of the typical price over the last ``period`` bars; the typical price when their volume is 0."""
-    out = nan_2d(close.shape[0], close.shape[1])
-    for j in range(close.shape[1]):
-        idx = valid_rows((high, low, close, volume), j)
-        tp = _typical(high, low, close, idx, j)
-        v = gather(volume, idx, j)
-        r = np.full(tp.shape[0], np.nan)
-        pv = 0.0
-        vol = 0.0
-        for k in range(tp.shape[0]):
-            pv += tp[k] * v[k]
-            vol += v[k]
-            if k >= period - 1:
-                r[k] = pv / vol if vol > 0.0 else tp[k]
-                old = k - period + 1
-                pv -= tp[old] * v[old]
-                vol -= v[old]
-        scatter(out, idx, j, r)
-    return out
+    return vwap_cols(np.empty(0, dtype=np.int64), high, low, close, volume, period)
