@@ -25,14 +25,12 @@ from alphalab.engine.backtest import instrument_limits, settings_from_config
 from alphalab.engine.config import BacktestConfig
 from alphalab.engine.context import EventContext, WorkingOrder
 from alphalab.engine.kernel_nb import (
+    REASON_OPPOSITE,
     REASON_SIGNAL,
-    close_all,
-    execute_pending,
-    intrabar_exits,
-    mark_bar,
+    end_phase,
     new_state,
-    record_bar,
-    rule_exit,
+    open_phase,
+    rule_exits_all,
 )
 from alphalab.engine.result import BacktestResult
 from alphalab.engine.rules_nb import order_trigger
@@ -119,13 +117,13 @@ class EventLoop:
             enter_position(st, self.mkt, self.counts, t, a, 0, w.side, px, max(t - 1, 0), w.submitted, False,
                            maker, w.kind, w.prm, 0, self.cvec, self.svec, self.inst)
 
-    def _pending(self, t: int, at_close: bool) -> None:
-        n0 = int(self.counts[L.N_ORDERS])
-        ids = list(self.pending_ids)
-        execute_pending(self.st, self.mkt, self.counts, t, at_close, self.group, self.cvec, self.svec, self.inst)
+    def _map_ids(self, n0: int, ids: list[int]) -> None:
+        """Attribute new order records to the strategy's pending market orders (engine exits get -1)."""
         orders = self.st[6]
         for n in range(n0, int(self.counts[L.N_ORDERS])):
-            self.record_ids[n] = ids[int(orders[n, L.O_COL])]
+            reason = int(orders[n, L.O_REASON])
+            if reason in (-1, REASON_SIGNAL, REASON_OPPOSITE):
+                self.record_ids[n] = ids[int(orders[n, L.O_COL])]
 
     def _notify(self, n_from: int) -> None:
         orders = self.st[6]
@@ -147,30 +145,28 @@ class EventLoop:
         eq, cash, gross = (np.empty((n_bars, 1)) for _ in range(3))
         posq = np.empty((n_bars, n_assets))
         fill_close = self.settings.fill_at_close
-        close = self.mkt[3]
         self.strategy.on_start(self.ctx)
+        args = (self.group, self.cvec, self.svec, self.inst)
         for t in range(n_bars):
             self.t = t
             self._ensure_capacity()
             n0 = int(self.counts[L.N_ORDERS])
-            if not fill_close:
-                self._pending(t, False)
-            intrabar_exits(self.st, self.mkt, self.counts, t, self.group, self.cvec, self.svec)
-            self._work_orders(t)
-            self._notify(n0)
-            for a in range(n_assets):
-                if close[t, a] == close[t, a]:
-                    rule_exit(self.st, t, a, False, fill_close)
+            ids = list(self.pending_ids)
+            working = bool(self.working)
+            open_phase(self.st, self.mkt, self.counts, t, *args, not working)
+            if working:
+                self._work_orders(t)
+                rule_exits_all(self.st, self.mkt, t, fill_close)
+            self._map_ids(n0, ids)
+            if self.counts[L.N_ORDERS] > n0:
+                self._notify(n0)
             self.strategy.on_bar(self.ctx)
             n1 = int(self.counts[L.N_ORDERS])
-            if fill_close:
-                self._pending(t, True)
-            mark_bar(self.st, self.mkt, t, self.group)
-            if t == n_bars - 1:
-                close_all(self.st, self.mkt, self.counts, t, self.group, self.cvec)
-                mark_bar(self.st, self.mkt, t, self.group)
-            record_bar(self.st, t, eq, cash, gross, posq)
-            self._notify(n1)
+            ids = list(self.pending_ids)
+            end_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq)
+            self._map_ids(n1, ids)
+            if self.counts[L.N_ORDERS] > n1:
+                self._notify(n1)
         self.strategy.on_stop(self.ctx)
         trades = self.st[5][: self.counts[L.N_TRADES]].copy()
         orders = self.st[6][: self.counts[L.N_ORDERS]].copy()
@@ -180,6 +176,17 @@ class EventLoop:
 def _costs_from_config(cfg: BacktestConfig) -> Costs:
     return Costs(fee_bps=cfg.fee_bps or 0.0, maker_fee_bps=cfg.maker_fee_bps, fee_fixed=cfg.fee_fixed or 0.0,
                  slippage="bps", slippage_value=cfg.slippage_bps or 0.0)
+
+
+def _registry_atr(data: BarArrays, period: int, *, required: bool) -> np.ndarray | None:
+    try:
+        from alphalab.indicators import compute
+    except ImportError:
+        if required:
+            raise
+        return None
+    inputs = {c: np.ascontiguousarray(data.column(c), dtype=np.float64) for c in ("high", "low", "close")}
+    return compute("atr", inputs, period=period)["value"]  # type: ignore[no-any-return]
 
 
 def run_strategy(
@@ -215,10 +222,7 @@ def run_strategy(
     rules = rules or EntryRules()
     cost = costs or _costs_from_config(cfg)
     if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
-        from alphalab.indicators import compute
-
-        inputs = {c: np.ascontiguousarray(data.column(c), dtype=np.float64) for c in ("high", "low", "close")}
-        atr = compute("atr", inputs, period=atr_period)["value"]
+        atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
     lot, mn = instrument_limits(data.symbols, cfg)
     loop = EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
                      capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)

@@ -35,6 +35,9 @@ from alphalab.engine.layout import (
     P_MARK,
     P_N,
     P_QTY,
+    P_SL,
+    P_TP,
+    P_TRTYPE,
     P_TSTOP,
     Q_CFG,
     Q_EXIT,
@@ -260,35 +263,131 @@ def decide_signals(
 
 
 @nb.njit(cache=True)
+def has_pending(st: tuple) -> bool:
+    """Return True when some column has a pending market order."""
+    pend = st[1]
+    for a in range(pend.shape[0]):  # noqa: SIM110 - numba has no generator any()
+        if pend[a, Q_EXIT] >= 0.0 or pend[a, Q_SIDE] != 0.0:
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def has_position(st: tuple) -> bool:
+    """Return True when some column holds a position."""
+    pos = st[0]
+    for a in range(pos.shape[0]):  # noqa: SIM110 - numba has no generator any()
+        if pos[a, P_QTY] != 0.0:
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
+    """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t``."""
+    for a in range(st[0].shape[0]):
+        if mkt[3][t, a] == mkt[3][t, a]:
+            rule_exit(st, t, a, False, fill_close)
+
+
+@nb.njit(cache=True)
+def open_phase(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, with_rule_exits: bool,
+) -> None:
+    """Phases 1-2 of bar ``t`` (fills at the open, intrabar exits), optionally the engine's own exits."""
+    fill_close = settings[S_FILL_CLOSE] > 0.0
+    if not fill_close and has_pending(st):
+        execute_pending(st, mkt, counts, t, False, group, costs, settings, inst)
+    if has_position(st):
+        intrabar_exits(st, mkt, counts, t, group, costs, settings)
+    if with_rule_exits:
+        rule_exits_all(st, mkt, t, fill_close)
+
+
+@nb.njit(cache=True)
+def end_phase(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
+    posq: np.ndarray,
+) -> None:
+    """Phases 4-5 of bar ``t``: fills at the close (when chosen), marking, end-of-data exits, records."""
+    if settings[S_FILL_CLOSE] > 0.0 and has_pending(st):
+        execute_pending(st, mkt, counts, t, True, group, costs, settings, inst)
+    mark_bar(st, mkt, t, group)
+    if t == mkt[0].shape[0] - 1:
+        close_all(st, mkt, counts, t, group, costs)
+        mark_bar(st, mkt, t, group)
+    record_bar(st, t, eq, cash, gross, posq)
+
+
+@nb.njit(cache=True)
+def _any_flag(arr: np.ndarray, col: int, below_zero_is_off: bool) -> bool:
+    for a in range(arr.shape[0]):
+        x = arr[a, col]
+        if (x >= 0.0) if below_zero_is_off else (x != 0.0):
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def _any_levels(pos: np.ndarray) -> bool:
+    for a in range(pos.shape[0]):
+        if pos[a, P_QTY] != 0.0 and (pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP]
+                                     or pos[a, P_TRTYPE] > 0.0):
+            return True
+    return False
+
+
+@nb.njit(cache=True)
 def simulate_nb(
     mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray,
     force: np.ndarray, params: np.ndarray, group: np.ndarray, capital: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, trades: np.ndarray, orders: np.ndarray,
 ) -> tuple:
-    """Run the whole simulation over (time, asset) arrays; return counters, curves and the state."""
+    """Run the whole simulation over (time, asset) arrays; return counters, curves and the state.
+
+    The phases are those of ``open_phase`` / ``end_phase`` (see the module docstring); the cheap
+    "is there anything to do" checks run here on the unpacked arrays so that a quiet bar costs
+    a few nanoseconds.
+    """
     n_bars, n_assets = mkt[0].shape
-    n_groups = capital.shape[0]
     st = new_state(n_assets, capital, trades, orders)
+    pos, pend, acct = st[0], st[1], st[3]
     counts = np.zeros(3, dtype=np.int64)
-    eq = np.empty((n_bars, n_groups))
-    cash = np.empty((n_bars, n_groups))
-    gross = np.empty((n_bars, n_groups))
+    eq = np.empty((n_bars, capital.shape[0]))
+    cash = np.empty((n_bars, capital.shape[0]))
+    gross = np.empty((n_bars, capital.shape[0]))
     posq = np.empty((n_bars, n_assets))
-    fill_close = settings[S_FILL_CLOSE] > 0.0
     has_force = force.shape[0] > 1
+    fill_close = settings[S_FILL_CLOSE] > 0.0
+    close = mkt[3]
     for t in range(n_bars):
-        if not fill_close:
+        if not fill_close and (_any_flag(pend, Q_EXIT, True) or _any_flag(pend, Q_SIDE, False)):
             execute_pending(st, mkt, counts, t, False, group, costs, settings, inst)
-        intrabar_exits(st, mkt, counts, t, group, costs, settings)
+        if _any_levels(pos):
+            intrabar_exits(st, mkt, counts, t, group, costs, settings)
         for a in range(n_assets):
-            if mkt[3][t, a] == mkt[3][t, a]:
-                fe = force[t, a] if has_force else False
+            if close[t, a] != close[t, a]:
+                continue
+            fe = force[t, a] if has_force else False
+            q = pos[a, P_QTY]
+            need = el[t, a] or es[t, a] or fe
+            if not need and q != 0.0:
+                k = int(pos[a, P_CFG])
+                need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
+            if need:
                 decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
-        if fill_close:
+        if fill_close and (_any_flag(pend, Q_EXIT, True) or _any_flag(pend, Q_SIDE, False)):
             execute_pending(st, mkt, counts, t, True, group, costs, settings, inst)
         mark_bar(st, mkt, t, group)
         if t == n_bars - 1:
             close_all(st, mkt, counts, t, group, costs)
             mark_bar(st, mkt, t, group)
-        record_bar(st, t, eq, cash, gross, posq)
+        for g in range(acct.shape[0]):
+            cash[t, g] = acct[g, A_CASH]
+            eq[t, g] = acct[g, A_CASH] + acct[g, A_VAL]
+            gross[t, g] = acct[g, A_GROSS]
+        for a in range(n_assets):
+            posq[t, a] = pos[a, P_QTY]
     return counts, eq, cash, gross, posq, st[0]

@@ -101,3 +101,12 @@ STATUS_FILLED, STATUS_PARTIAL, STATUS_REJECTED = 0, 1, 2
 
 N_TRADES, N_ORDERS, OVERFLOW = 0, 1, 2
 KMAX = 256  # size of the per-column ring of closed-trade returns used by Kelly sizing
+
+
+def _guard() -> None:
+    from alphalab.engine._cache_guard import ensure_fresh_cache
+
+    ensure_fresh_cache()
+
+
+_guard()
