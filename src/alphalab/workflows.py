@@ -186,6 +186,4 @@ def monthly_reports(
         return dict(monthly_report(mapping, target))
     if not strategies or not symbols:
         raise ConfigError("nothing to report on", hint="pass --mapping FILE, or --strategy and --symbol")
-    return dict(
-        monthly_report({"strategies": strategies, "symbols": symbols, "timeframe": timeframe}, target)
-    )
+    return dict(monthly_report(list(strategies), target, symbols=tuple(symbols), timeframe=timeframe))
