@@ -36,29 +36,43 @@ def number(name: str, default: float, lo: float, hi: float, doc: str) -> ParamDe
     return ParamDef(name, float, default, lo, hi, doc=doc)
 
 
-def single(fn: Callable[..., np.ndarray], *names: str) -> Kernel:
-    """Adapt a one-output kernel ``fn(*inputs, *params)`` to the catalogue's kernel signature."""
+def _outputs(arrays: dict[str, np.ndarray], first: str, count: int) -> tuple[np.ndarray, ...]:
+    # Outputs are allocated by numpy (which asks the OS for huge pages for big arrays) rather than
+    # inside numba, whose allocator faults every 4 KiB page in: for 1M bars that was most of the time.
+    shape = arrays[first].shape
+    return tuple(np.empty(shape) for _ in range(count))
+
+
+def single(fn: Callable[..., None], *names: str) -> Kernel:
+    """Adapt a one-output kernel ``fn(*inputs, *params, out)`` to the catalogue's kernel signature."""
 
     def kernel(arrays: dict[str, np.ndarray], params: dict[str, Any]) -> tuple[np.ndarray, ...]:
-        return (fn(*(arrays[k] for k in names), *params.values()),)
+        outs = _outputs(arrays, names[0], 1)
+        fn(*(arrays[k] for k in names), *params.values(), outs[0])
+        return outs
 
     return kernel
 
 
-def multi(fn: Callable[..., tuple[np.ndarray, ...]], *names: str) -> Kernel:
-    """Adapt a multi-output kernel ``fn(*inputs, *params)`` to the catalogue's kernel signature."""
+def multi(fn: Callable[..., None], count: int, *names: str) -> Kernel:
+    """Adapt a ``count``-output kernel ``fn(*inputs, *params, outs)`` to the catalogue's kernel signature."""
 
     def kernel(arrays: dict[str, np.ndarray], params: dict[str, Any]) -> tuple[np.ndarray, ...]:
-        return tuple(fn(*(arrays[k] for k in names), *params.values()))
+        outs = _outputs(arrays, names[0], count)
+        fn(*(arrays[k] for k in names), *params.values(), outs)
+        return outs
 
     return kernel
 
 
 def _vwap_kernel(arrays: dict[str, np.ndarray], params: dict[str, Any]) -> tuple[np.ndarray, ...]:
     hlcv = [arrays[k] for k in HLCV]
+    outs = _outputs(arrays, "close", 1)
     if params["anchor"] == "session":
-        return (vm.vwap_session_nb(arrays["time"], *hlcv),)  # type: ignore[call-arg]
-    return (vm.vwap_rolling_nb(*hlcv, params["period"]),)  # type: ignore[call-arg]
+        vm.vwap_session_nb(arrays["time"], *hlcv, outs[0])  # type: ignore[call-arg]
+    else:
+        vm.vwap_rolling_nb(*hlcv, params["period"], outs[0])  # type: ignore[call-arg]
+    return outs
 
 
 def _fast_below_slow(p: dict[str, Any]) -> str | None:
@@ -172,7 +186,7 @@ add(
         period(26, lo=2, name="slow", doc="slow EMA period"),
         period(9, name="signal", doc="signal EMA period"),
     ],
-    multi(tr.macd_nb, "close"),
+    multi(tr.macd_nb, 3, "close"),
     st.MacdStream,
     lambda fast, slow, signal: slow + signal - 2,
     check=_fast_below_slow,
@@ -183,7 +197,7 @@ add(
     C,
     ("middle", "upper", "lower", "percent_b", "bandwidth"),
     [period(20), number("std", 2.0, 0.0, 100.0, "band width in standard deviations")],
-    multi(vo.bbands_nb, "close"),
+    multi(vo.bbands_nb, 5, "close"),
     sv.BbandsStream,
     lambda period, std: period - 1,
 )
@@ -213,7 +227,7 @@ add(
     HLC,
     ("adx", "plus_di", "minus_di"),
     [period(14)],
-    multi(mo.adx_nb, *HLC),
+    multi(mo.adx_nb, 3, *HLC),
     st.AdxStream,
     lambda period: 2 * period - 1,
 )
@@ -227,7 +241,7 @@ add(
         period(3, name="d_period", doc="SMA of %K"),
         period(3, name="smooth_k", doc="SMA smoothing of the raw %K (1 = fast stochastic)"),
     ],
-    multi(mo.stoch_nb, *HLC),
+    multi(mo.stoch_nb, 2, *HLC),
     st.StochStream,
     lambda k_period, d_period, smooth_k: k_period + d_period + smooth_k - 3,
 )
@@ -242,7 +256,7 @@ add(
         period(3, name="d_period", doc="SMA of %K"),
         period(1, name="smooth_k", doc="SMA smoothing of the raw %K"),
     ],
-    multi(mo.stochrsi_nb, "close"),
+    multi(mo.stochrsi_nb, 2, "close"),
     st.StochRsiStream,
     lambda period, k_period, d_period, smooth_k: period + k_period + d_period + smooth_k - 3,
 )
@@ -252,7 +266,7 @@ add(
     ("high", "low"),
     ("upper", "middle", "lower"),
     [period(20)],
-    multi(vo.donchian_nb, "high", "low"),
+    multi(vo.donchian_nb, 3, "high", "low"),
     sv.DonchianStream,
     lambda period: period - 1,
 )
@@ -266,7 +280,7 @@ add(
         period(10, name="atr_period", doc="ATR period"),
         number("multiplier", 2.0, 0.0, 100.0, "band width in ATRs"),
     ],
-    multi(vo.keltner_nb, *HLC),
+    multi(vo.keltner_nb, 3, *HLC),
     sv.KeltnerStream,
     lambda period, atr_period, multiplier: max(period - 1, atr_period),
 )
@@ -366,7 +380,7 @@ add(
     HLC,
     ("value", "direction"),
     [period(10, doc="ATR period"), number("multiplier", 3.0, 0.0, 100.0, "band width in ATRs")],
-    multi(tr.supertrend_nb, *HLC),
+    multi(tr.supertrend_nb, 2, *HLC),
     st.SupertrendStream,
     lambda period, multiplier: period,
 )
@@ -382,7 +396,7 @@ add(
         period(52, name="senkou", doc="leading span B window"),
         period(26, lo=0, name="displacement", doc="bars the cloud is shifted forward"),
     ],
-    multi(tr.ichimoku_nb, *HLC),
+    multi(tr.ichimoku_nb, 5, *HLC),
     st.IchimokuStream,
     _ichimoku_warmup,
 )

@@ -6,7 +6,11 @@ is left as it was, so the computation continues over the valid bars as if the mi
 never existed. An asset that starts later (leading NaNs in its column) therefore gets exactly the
 values it would get from its own trimmed series.
 
-How the 2-D kernels apply it, fast: every indicator has a 1-D *core* ``*_into(inputs..., params...,
+The 2-D kernels (``*_nb``) take the inputs, the parameters and then the preallocated
+(time, asset) float64 output (``out``) or outputs (the tuple ``outs``), and fill them completely;
+the catalogue allocates them with numpy.
+
+How the 2-D kernels apply the policy, fast: every indicator has a 1-D *core* ``*_into(inputs..., params...,
 outputs...) -> bool`` that writes every element of its output views (NaN during the warm-up) and
 returns False as soon as it meets a NaN input. A kernel first finds the column's first valid row
 (:func:`first_row`) and runs the core straight on the column slices from there, writing into the
@@ -16,8 +20,8 @@ reports an interior NaN does the kernel fall back to gathering the valid rows (:
 (:func:`restore`). Both paths run the same floating-point operations in the same order.
 
 The cores keep their running state in scalars (or in small ring buffers of ``period`` values);
-the ``*_feed`` helpers below are the one-value steps of the recursive averages, which lets a
-kernel chain several of them (DEMA, TEMA, MACD, RSI, ATR) in a single pass.
+the ``*_feed`` helpers below are the one-value steps of the recursive averages (inlined by numba),
+which lets a kernel chain several of them (DEMA, TEMA, MACD, RSI, ATR) in a single pass.
 """
 
 from __future__ import annotations
@@ -99,7 +103,7 @@ def nan_fill(out, start, stop):  # type: ignore[no-untyped-def]
         out[i] = NAN
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def ema_feed(v, pos, total, prev, period, seed_end, k):  # type: ignore[no-untyped-def]
     """Feed the ``pos``-th valid value ``v`` to an EMA; return (value, total, prev).
 
@@ -119,7 +123,7 @@ def ema_feed(v, pos, total, prev, period, seed_end, k):  # type: ignore[no-untyp
     return prev, total, prev
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
     """Feed the ``pos``-th valid value to Wilder's smoothing; return (value, prev).
 
@@ -135,7 +139,7 @@ def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
     return prev, prev
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def true_range(high, low, close, i):  # type: ignore[no-untyped-def]
     """True range of bar ``i >= 1`` (uses the previous close)."""
     pc = close[i - 1]
@@ -143,37 +147,6 @@ def true_range(high, low, close, i):  # type: ignore[no-untyped-def]
     hc = abs(high[i] - pc)
     lc = abs(low[i] - pc)
     return max(hl, max(hc, lc))
-
-
-@numba.njit(cache=True)
-def mono_push(v, i, period, is_max, bi, bv, head, size):  # type: ignore[no-untyped-def]
-    """Push value ``v`` at position ``i`` onto a monotonic ring deque; return (head, size).
-
-    ``bi``/``bv`` (capacity ``period + 1``) hold positions and values; after the push the
-    window's maximum (or minimum) is ``bv[head]``. O(1) amortised.
-    """
-    cap = bi.shape[0]
-    while size > 0:
-        last = head + size - 1
-        if last >= cap:
-            last -= cap
-        w = bv[last]
-        if (w <= v) if is_max else (w >= v):
-            size -= 1
-        else:
-            break
-    pos = head + size
-    if pos >= cap:
-        pos -= cap
-    bi[pos] = i
-    bv[pos] = v
-    size += 1
-    if bi[head] <= i - period:
-        head += 1
-        if head == cap:
-            head = 0
-        size -= 1
-    return head, size
 
 
 @numba.njit(cache=True)
@@ -257,19 +230,54 @@ def wma_into(x, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def extreme_into(x, period, is_max, out):  # type: ignore[no-untyped-def]
-    """Rolling maximum (or minimum) over ``period`` values with a monotonic ring deque."""
+    """Rolling maximum (or minimum) over ``period`` values, branch-free (van Herk / Gil-Werman).
+
+    The series is cut into blocks of ``period``; a window is the suffix of the previous block
+    (extremes kept in a buffer of ``period``) plus the prefix of the current one. Ties resolve to
+    the newest value, so the result is the same element a monotonic deque would return.
+    """
     n = x.shape[0]
-    bi = np.empty(period + 1, dtype=np.int64)
-    bv = np.empty(period + 1)
-    head = 0
-    size = 0
-    for i in range(n):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        head, size = mono_push(v, i, period, is_max, bi, bv, head, size)
-        out[i] = bv[head] if i >= period - 1 else NAN
+    suf = np.empty(period)
+    bs = 0
+    while bs < n:
+        if bs > 0:
+            suffix_extremes(x, bs - period, period, is_max, suf)
+        acc = x[bs]
+        lim = bs + period - 1
+        for i in range(bs, min(bs + period, n)):
+            w = x[i]
+            if np.isnan(w):
+                return False
+            acc = (w if w >= acc else acc) if is_max else (w if w <= acc else acc)
+            if i == lim:
+                out[i] = acc
+            elif bs == 0:
+                out[i] = NAN
+            else:
+                h = suf[i - bs + 1]
+                if is_max:
+                    out[i] = acc if acc >= h else h
+                else:
+                    out[i] = acc if acc <= h else h
+        bs += period
     return True
+
+
+@numba.njit(cache=True, inline="always")
+def suffix_extremes(x, base, period, is_max, suf):  # type: ignore[no-untyped-def]
+    """Fill ``suf[k]`` (k >= 1) with the extreme of ``x[base + k : base + period]`` (older ties lose)."""
+    acc = x[base + period - 1]
+    suf[period - 1] = acc
+    if is_max:
+        for k in range(period - 2, 0, -1):
+            w = x[base + k]
+            acc = w if w > acc else acc
+            suf[k] = acc
+    else:
+        for k in range(period - 2, 0, -1):
+            w = x[base + k]
+            acc = w if w < acc else acc
+            suf[k] = acc
 
 
 @numba.njit(cache=True)

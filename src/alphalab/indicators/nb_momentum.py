@@ -12,9 +12,9 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    extreme_into,
     first_row,
     gather,
-    mono_push,
     nan_head,
     restore,
     scratch,
@@ -24,7 +24,7 @@ from alphalab.indicators.nb_core import (
 )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def rsi_step(d, pos, ag, al, period):  # type: ignore[no-untyped-def]
     """Feed the ``pos``-th price change ``d`` to Wilder's RSI; return (rsi, ag, al); 0 when flat."""
     g, ag = wilder_feed(d if d > 0.0 else 0.0, pos, ag, period)
@@ -50,10 +50,9 @@ def rsi_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def rsi_nb(close, period):  # type: ignore[no-untyped-def]
+def rsi_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Relative strength index (Wilder's smoothing), 0..100."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -62,10 +61,9 @@ def rsi_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             rsi_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def ring_sma(v, q, p, ring, c, total):  # type: ignore[no-untyped-def]
     """Feed the ``q``-th value ``v`` to an SMA(``p``) whose last ``p`` inputs live in ``ring``.
 
@@ -95,42 +93,48 @@ def stoch_tail(fast, q, smooth_k, d_period, ring_k, ring_d, st):  # type: ignore
 
 
 @numba.njit(cache=True)
-def stoch_into(high, low, close, k_period, d_period, smooth_k, k_out, d_out):  # type: ignore[no-untyped-def]
-    """Slow stochastic of one compact series; both outputs start at the common warm-up."""
-    lead = k_period + smooth_k + d_period - 3
-    bi = np.empty((2, k_period + 1), dtype=np.int64)
-    bv = np.empty((2, k_period + 1))
+def stoch_smooth(hh, ll, close, start, k_period, d_period, smooth_k, lead, k_out, d_out):  # type: ignore[no-untyped-def]
+    """Fast %K from the rolling extremes (``ll`` may alias ``k_out``), smoothed into %K and %D.
+
+    ``hh``, ``ll`` and ``close`` are valid from ``start`` (the outputs before it are NaN); returns
+    False when ``close`` holds a NaN from there.
+    """
     ring_k = np.empty(smooth_k)
     ring_d = np.empty(d_period)
     st = np.zeros(4)
-    h0 = s0 = h1 = s1 = 0
     for i in range(close.shape[0]):
         c = close[i]
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+        if i >= start and np.isnan(c):
             return False
-        h0, s0 = mono_push(high[i], i, k_period, True, bi[0], bv[0], h0, s0)
-        h1, s1 = mono_push(low[i], i, k_period, False, bi[1], bv[1], h1, s1)
         k = d = NAN
-        if i >= k_period - 1:
-            hh = bv[0, h0]
-            ll = bv[1, h1]
-            diff = hh - ll
-            fast = 100.0 * (c - ll) / diff if diff != 0.0 else 0.0
-            k, d = stoch_tail(fast, i - k_period + 1, smooth_k, d_period, ring_k, ring_d, st)
+        q = i - start - k_period + 1
+        if q >= 0:
+            diff = hh[i] - ll[i]
+            fast = 100.0 * (c - ll[i]) / diff if diff != 0.0 else 0.0
+            k, d = stoch_tail(fast, q, smooth_k, d_period, ring_k, ring_d, st)
         k_out[i] = k if i >= lead else NAN
         d_out[i] = d
     return True
 
 
 @numba.njit(cache=True)
-def stoch_nb(high, low, close, k_period, d_period, smooth_k):  # type: ignore[no-untyped-def]
+def stoch_into(high, low, close, k_period, d_period, smooth_k, k_out, d_out):  # type: ignore[no-untyped-def]
+    """Slow stochastic of one compact series; both outputs start at the common warm-up."""
+    lead = k_period + smooth_k + d_period - 3
+    hh = scratch(close.shape[0])
+    if not (extreme_into(high, k_period, True, hh) and extreme_into(low, k_period, False, k_out)):
+        return False
+    return stoch_smooth(hh, k_out, close, 0, k_period, d_period, smooth_k, lead, k_out, d_out)
+
+
+@numba.njit(cache=True)
+def stoch_nb(high, low, close, k_period, d_period, smooth_k, outs):  # type: ignore[no-untyped-def]
     """Stochastic oscillator: %K (fast %K smoothed by an SMA of ``smooth_k``) and %D (SMA of %K).
 
     Both outputs start at bar ``k_period + smooth_k + d_period - 3``, as in TA-Lib's STOCH.
     """
-    t, a = close.shape
-    k_out = np.empty((t, a))
-    d_out = np.empty((t, a))
+    a = close.shape[1]
+    k_out, d_out = outs
     ins = (high, low, close)
     pars = (k_period, d_period, smooth_k)
     for j in range(a):
@@ -143,47 +147,28 @@ def stoch_nb(high, low, close, k_period, d_period, smooth_k):  # type: ignore[no
             stoch_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), *pars, k, d)
             restore(k_out, idx, j, k)
             restore(d_out, idx, j, d)
-    return k_out, d_out
 
 
 @numba.njit(cache=True)
 def stochrsi_into(x, period, k_period, d_period, smooth_k, k_out, d_out):  # type: ignore[no-untyped-def]
-    """Stochastic RSI of one compact series in one pass."""
+    """Stochastic RSI of one compact series: RSI, its rolling extremes, then the smoothing."""
+    n = x.shape[0]
     lead = period + k_period + smooth_k + d_period - 3
-    bi = np.empty((2, k_period + 1), dtype=np.int64)
-    bv = np.empty((2, k_period + 1))
-    ring_k = np.empty(smooth_k)
-    ring_d = np.empty(d_period)
-    st = np.zeros(4)
-    h0 = s0 = h1 = s1 = 0
-    ag = al = 0.0
-    for i in range(x.shape[0]):
-        if np.isnan(x[i]):
-            return False
-        k = d = NAN
-        if i >= 1:
-            r, ag, al = rsi_step(x[i] - x[i - 1], i - 1, ag, al, period)
-            q = i - period
-            if q >= 0:
-                h0, s0 = mono_push(r, q, k_period, True, bi[0], bv[0], h0, s0)
-                h1, s1 = mono_push(r, q, k_period, False, bi[1], bv[1], h1, s1)
-                if q >= k_period - 1:
-                    hh = bv[0, h0]
-                    ll = bv[1, h1]
-                    diff = hh - ll
-                    fast = 100.0 * (r - ll) / diff if diff != 0.0 else 0.0
-                    k, d = stoch_tail(fast, q - k_period + 1, smooth_k, d_period, ring_k, ring_d, st)
-        k_out[i] = k if i >= lead else NAN
-        d_out[i] = d
-    return True
+    r = scratch(n)
+    if not rsi_into(x, period, r):
+        return False
+    hh = scratch(n)
+    if n > period:
+        extreme_into(r[period:], k_period, True, hh[period:])
+        extreme_into(r[period:], k_period, False, k_out[period:])
+    return stoch_smooth(hh, k_out, r, period, k_period, d_period, smooth_k, lead, k_out, d_out)
 
 
 @numba.njit(cache=True)
-def stochrsi_nb(close, period, k_period, d_period, smooth_k):  # type: ignore[no-untyped-def]
+def stochrsi_nb(close, period, k_period, d_period, smooth_k, outs):  # type: ignore[no-untyped-def]
     """Stochastic RSI: the stochastic oscillator applied to RSI(``period``); outputs %K and %D."""
-    t, a = close.shape
-    k_out = np.empty((t, a))
-    d_out = np.empty((t, a))
+    a = close.shape[1]
+    k_out, d_out = outs
     pars = (period, k_period, d_period, smooth_k)
     for j in range(a):
         s = first_row((close,), j)
@@ -195,7 +180,6 @@ def stochrsi_nb(close, period, k_period, d_period, smooth_k):  # type: ignore[no
             stochrsi_into(gather(close, idx, j), *pars, k, d)
             restore(k_out, idx, j, k)
             restore(d_out, idx, j, d)
-    return k_out, d_out
 
 
 @numba.njit(cache=True)
@@ -226,10 +210,9 @@ def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def cci_nb(high, low, close, period):  # type: ignore[no-untyped-def]
+def cci_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """Commodity channel index on the typical price (high + low + close) / 3."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -239,7 +222,6 @@ def cci_nb(high, low, close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             cci_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -264,10 +246,9 @@ def change_into(x, period, pct, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def change_nb(close, period, pct):  # type: ignore[no-untyped-def]
+def change_nb(close, period, pct, out):  # type: ignore[no-untyped-def]
     """Column driver of :func:`change_into`."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -276,47 +257,41 @@ def change_nb(close, period, pct):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             change_into(gather(close, idx, j), period, pct, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def roc_nb(close, period):  # type: ignore[no-untyped-def]
+def roc_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rate of change in percent: 100 * (x / x[t - period] - 1); 0 when the old value is 0."""
-    return change_nb(close, period, True)
+    change_nb(close, period, True, out)
 
 
 @numba.njit(cache=True)
-def mom_nb(close, period):  # type: ignore[no-untyped-def]
+def mom_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Momentum: x - x[t - period]."""
-    return change_nb(close, period, False)
+    change_nb(close, period, False, out)
 
 
 @numba.njit(cache=True)
 def willr_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
-    """Williams %R of one compact series with two monotonic ring deques."""
-    bi = np.empty((2, period + 1), dtype=np.int64)
-    bv = np.empty((2, period + 1))
-    h0 = s0 = h1 = s1 = 0
+    """Williams %R of one compact series (the lowest low is computed in ``out``, then replaced)."""
+    hh = scratch(close.shape[0])
+    if not (extreme_into(high, period, True, hh) and extreme_into(low, period, False, out)):
+        return False
     for i in range(close.shape[0]):
         c = close[i]
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
+        if np.isnan(c):
             return False
-        h0, s0 = mono_push(high[i], i, period, True, bi[0], bv[0], h0, s0)
-        h1, s1 = mono_push(low[i], i, period, False, bi[1], bv[1], h1, s1)
         if i < period - 1:
-            out[i] = NAN
             continue
-        hh = bv[0, h0]
-        diff = hh - bv[1, h1]
-        out[i] = -100.0 * (hh - c) / diff if diff != 0.0 else 0.0
+        diff = hh[i] - out[i]
+        out[i] = -100.0 * (hh[i] - c) / diff if diff != 0.0 else 0.0
     return True
 
 
 @numba.njit(cache=True)
-def willr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
+def willr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """Williams %R: -100 * (highest high - close) / (highest high - lowest low); 0 when flat."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -326,7 +301,6 @@ def willr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             willr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -366,10 +340,9 @@ def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-
 
 
 @numba.njit(cache=True)
-def mfi_nb(high, low, close, volume, period):  # type: ignore[no-untyped-def]
+def mfi_nb(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
     """Money flow index, 0..100."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (high, low, close, volume)
     for j in range(a):
         s = first_row(ins, j)
@@ -385,7 +358,6 @@ def mfi_nb(high, low, close, volume, period):  # type: ignore[no-untyped-def]
             )
             mfi_into(h, lo, c, v, period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -436,10 +408,9 @@ def adx_into(high, low, close, period, adx, pdi, mdi):  # type: ignore[no-untype
 
 
 @numba.njit(cache=True)
-def adx_nb(high, low, close, period):  # type: ignore[no-untyped-def]
+def adx_nb(high, low, close, period, outs):  # type: ignore[no-untyped-def]
     """Average directional index with +DI and -DI: (adx, plus_di, minus_di)."""
-    t, a = close.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -454,4 +425,3 @@ def adx_nb(high, low, close, period):  # type: ignore[no-untyped-def]
             adx_into(h, lo, c, period, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])
-    return outs

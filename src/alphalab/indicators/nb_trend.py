@@ -15,9 +15,9 @@ from alphalab.indicators.nb_core import (
     NAN,
     ema_feed,
     ema_into,
+    extreme_into,
     first_row,
     gather,
-    mono_push,
     nan_fill,
     nan_head,
     restore,
@@ -31,10 +31,9 @@ from alphalab.indicators.nb_core import (
 
 
 @numba.njit(cache=True)
-def sma_nb(close, period):  # type: ignore[no-untyped-def]
+def sma_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Simple moving average of each column."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -43,14 +42,12 @@ def sma_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             sma_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def ema_nb(close, period):  # type: ignore[no-untyped-def]
+def ema_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Exponential moving average, seeded with the SMA of the first ``period`` values (as TA-Lib)."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -59,14 +56,12 @@ def ema_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             ema_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def wma_nb(close, period):  # type: ignore[no-untyped-def]
+def wma_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Linearly weighted moving average."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -75,7 +70,6 @@ def wma_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             wma_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -118,10 +112,9 @@ def tema_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def dema_nb(close, period):  # type: ignore[no-untyped-def]
+def dema_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Double EMA: 2 * EMA - EMA(EMA)."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -130,14 +123,12 @@ def dema_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             dema_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def tema_nb(close, period):  # type: ignore[no-untyped-def]
+def tema_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Triple EMA: 3 * EMA - 3 * EMA(EMA) + EMA(EMA(EMA))."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -146,10 +137,9 @@ def tema_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             tema_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def wma_step(x, i, p, divider, wsum, plain):  # type: ignore[no-untyped-def]
     """One WMA(``p``) step at bar ``i`` of ``x``; return (value, wsum, plain)."""
     v = x[i]
@@ -201,10 +191,9 @@ def hma_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def hma_nb(close, period):  # type: ignore[no-untyped-def]
+def hma_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Hull moving average: WMA(2 * WMA(x, period // 2) - WMA(x, period), floor(sqrt(period)))."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -213,7 +202,6 @@ def hma_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             hma_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -245,15 +233,14 @@ def macd_into(x, fast, slow, signal, line, sig, hist):  # type: ignore[no-untype
 
 
 @numba.njit(cache=True)
-def macd_nb(close, fast, slow, signal):  # type: ignore[no-untyped-def]
+def macd_nb(close, fast, slow, signal, outs):  # type: ignore[no-untyped-def]
     """MACD line, signal line and histogram, seeded exactly like TA-Lib's MACD.
 
     Both EMAs start at bar ``slow - 1`` (the fast one seeded with the mean of the last ``fast``
     values there); the signal is an EMA of the MACD line; all three outputs start at bar
     ``slow + signal - 2``.
     """
-    t, a = close.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         for o in outs:
@@ -265,7 +252,6 @@ def macd_nb(close, fast, slow, signal):  # type: ignore[no-untyped-def]
             macd_into(gather(close, idx, j), fast, slow, signal, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])
-    return outs
 
 
 @numba.njit(cache=True)
@@ -298,10 +284,9 @@ def linreg_slope_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def linreg_slope_nb(close, period):  # type: ignore[no-untyped-def]
+def linreg_slope_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Linear-regression slope (price units per bar) over ``period`` bars."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -310,7 +295,6 @@ def linreg_slope_nb(close, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             linreg_slope_into(gather(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -323,47 +307,46 @@ def shift_into(o, lag):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
+def midpoint_into(high, low, period, out, tmp):  # type: ignore[no-untyped-def]
+    """``out`` = (highest high + lowest low) / 2 over ``period`` bars; ``tmp`` is scratch space."""
+    if not (extreme_into(high, period, True, tmp) and extreme_into(low, period, False, out)):
+        return False
+    for i in range(out.shape[0]):
+        out[i] = (tmp[i] + out[i]) / 2.0
+    return True
+
+
+@numba.njit(cache=True)
 def ichimoku_into(high, low, close, tenkan, kijun, senkou, disp, o0, o1, o2, o3, o4):  # type: ignore[no-untyped-def]
-    """Ichimoku lines of one compact series in one pass (plus an in-place shift of the spans)."""
-    periods = (tenkan, kijun, senkou)
-    bi = np.empty((6, max(tenkan, kijun, senkou) + 1), dtype=np.int64)
-    bv = np.empty((6, bi.shape[1]))
-    heads = np.zeros(6, dtype=np.int64)
-    sizes = np.zeros(6, dtype=np.int64)
-    mids = np.empty(3)
-    for i in range(close.shape[0]):
-        h = high[i]
-        lo = low[i]
-        if np.isnan(h) or np.isnan(lo) or np.isnan(close[i]):
+    """Ichimoku lines of one compact series (the spans are shifted in place at the end)."""
+    n = close.shape[0]
+    tmp = scratch(n)
+    if not (
+        midpoint_into(high, low, tenkan, o0, tmp)
+        and midpoint_into(high, low, kijun, o1, tmp)
+        and midpoint_into(high, low, senkou, o3, tmp)
+    ):
+        return False
+    for i in range(n):
+        c = close[i]
+        if np.isnan(c):
             return False
-        for m in range(3):
-            p = periods[m]
-            b = 2 * m
-            heads[b], sizes[b] = mono_push(h, i, p, True, bi[b, : p + 1], bv[b, : p + 1], heads[b], sizes[b])
-            heads[b + 1], sizes[b + 1] = mono_push(
-                lo, i, p, False, bi[b + 1, : p + 1], bv[b + 1, : p + 1], heads[b + 1], sizes[b + 1]
-            )
-            mids[m] = (bv[b, heads[b]] + bv[b + 1, heads[b + 1]]) / 2.0 if i >= p - 1 else NAN
-        o0[i] = mids[0]
-        o1[i] = mids[1]
-        o2[i] = (mids[0] + mids[1]) / 2.0
-        o3[i] = mids[2]
-        o4[i] = close[i] if i >= disp else NAN
+        o2[i] = (o0[i] + o1[i]) / 2.0
+        o4[i] = c if i >= disp else NAN
     shift_into(o2, disp)
     shift_into(o3, disp)
     return True
 
 
 @numba.njit(cache=True)
-def ichimoku_nb(high, low, close, tenkan, kijun, senkou, displacement):  # type: ignore[no-untyped-def]
+def ichimoku_nb(high, low, close, tenkan, kijun, senkou, displacement, outs):  # type: ignore[no-untyped-def]
     """Ichimoku lines, every one causal (known at the close of its bar).
 
     ``senkou_a``/``senkou_b`` at bar t are the cloud values *drawn* at t, i.e. computed at
     ``t - displacement``; ``chikou`` at bar t is the close of t (the lagging line's newest point,
     drawn ``displacement`` bars back), NaN until ``displacement`` bars exist to draw it on.
     """
-    t, a = close.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -379,7 +362,6 @@ def ichimoku_nb(high, low, close, tenkan, kijun, senkou, displacement):  # type:
             ichimoku_into(h, lo, c, *pars, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
             for m in range(5):
                 restore(outs[m], idx, j, tmp[m])
-    return outs
 
 
 @numba.njit(cache=True)
@@ -423,11 +405,10 @@ def supertrend_into(high, low, close, period, multiplier, value, direction):  # 
 
 
 @numba.njit(cache=True)
-def supertrend_nb(high, low, close, period, multiplier):  # type: ignore[no-untyped-def]
+def supertrend_nb(high, low, close, period, multiplier, outs):  # type: ignore[no-untyped-def]
     """Supertrend of each column: (value, direction)."""
-    t, a = close.shape
-    value = np.empty((t, a))
-    direction = np.empty((t, a))
+    a = close.shape[1]
+    value, direction = outs
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -442,4 +423,3 @@ def supertrend_nb(high, low, close, period, multiplier):  # type: ignore[no-unty
             supertrend_into(h, lo, c, period, multiplier, v, d)
             restore(value, idx, j, v)
             restore(direction, idx, j, d)
-    return value, direction

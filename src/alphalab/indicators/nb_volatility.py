@@ -15,7 +15,6 @@ from alphalab.indicators.nb_core import (
     extreme_into,
     first_row,
     gather,
-    mono_push,
     nan_head,
     restore,
     scratch,
@@ -59,13 +58,12 @@ def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped
 
 
 @numba.njit(cache=True)
-def bbands_nb(close, period, std):  # type: ignore[no-untyped-def]
+def bbands_nb(close, period, std, outs):  # type: ignore[no-untyped-def]
     """Bollinger Bands: (middle, upper, lower, percent_b, bandwidth) with the population std.
 
     ``percent_b`` is 0.5 and ``bandwidth`` 0 when the band has zero width.
     """
-    t, a = close.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         for o in outs:
@@ -78,7 +76,6 @@ def bbands_nb(close, period, std):  # type: ignore[no-untyped-def]
             bbands_into(gather(close, idx, j), period, std, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
             for m in range(5):
                 restore(outs[m], idx, j, tmp[m])
-    return outs
 
 
 @numba.njit(cache=True)
@@ -100,10 +97,9 @@ def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def
 
 
 @numba.njit(cache=True)
-def atr_cols(high, low, close, period, pct):  # type: ignore[no-untyped-def]
+def atr_cols(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
     """Column driver of :func:`atr_into`."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
@@ -113,48 +109,34 @@ def atr_cols(high, low, close, period, pct):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             atr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, pct, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def atr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
+def atr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """Average true range (Wilder), first value at bar ``period`` as in TA-Lib."""
-    return atr_cols(high, low, close, period, False)
+    atr_cols(high, low, close, period, False, out)
 
 
 @numba.njit(cache=True)
-def natr_nb(high, low, close, period):  # type: ignore[no-untyped-def]
+def natr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """Normalised ATR in percent of the close: (ATR / close) * 100; 0 when the close is 0."""
-    return atr_cols(high, low, close, period, True)
+    atr_cols(high, low, close, period, True, out)
 
 
 @numba.njit(cache=True)
 def donchian_into(high, low, period, up, mid, lo):  # type: ignore[no-untyped-def]
-    """Donchian channel of one compact series with two monotonic ring deques."""
-    bi = np.empty((2, period + 1), dtype=np.int64)
-    bv = np.empty((2, period + 1))
-    h0 = s0 = h1 = s1 = 0
+    """Donchian channel of one compact series: two rolling extremes and their midpoint."""
+    if not (extreme_into(high, period, True, up) and extreme_into(low, period, False, lo)):
+        return False
     for i in range(high.shape[0]):
-        if np.isnan(high[i]) or np.isnan(low[i]):
-            return False
-        h0, s0 = mono_push(high[i], i, period, True, bi[0], bv[0], h0, s0)
-        h1, s1 = mono_push(low[i], i, period, False, bi[1], bv[1], h1, s1)
-        if i < period - 1:
-            up[i] = mid[i] = lo[i] = NAN
-            continue
-        u = bv[0, h0]
-        d = bv[1, h1]
-        up[i] = u
-        mid[i] = (u + d) / 2.0
-        lo[i] = d
+        mid[i] = (up[i] + lo[i]) / 2.0
     return True
 
 
 @numba.njit(cache=True)
-def donchian_nb(high, low, period):  # type: ignore[no-untyped-def]
+def donchian_nb(high, low, period, outs):  # type: ignore[no-untyped-def]
     """Donchian channel: (upper, middle, lower) = highest high, midpoint, lowest low."""
-    t, a = high.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = high.shape[1]
     ins = (high, low)
     for j in range(a):
         s = first_row(ins, j)
@@ -167,7 +149,6 @@ def donchian_nb(high, low, period):  # type: ignore[no-untyped-def]
             donchian_into(gather(high, idx, j), gather(low, idx, j), period, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])
-    return outs
 
 
 @numba.njit(cache=True)
@@ -191,10 +172,9 @@ def keltner_into(high, low, close, period, atr_period, mult, mid, up, lo):  # ty
 
 
 @numba.njit(cache=True)
-def keltner_nb(high, low, close, period, atr_period, multiplier):  # type: ignore[no-untyped-def]
+def keltner_nb(high, low, close, period, atr_period, multiplier, outs):  # type: ignore[no-untyped-def]
     """Keltner channel: (middle, upper, lower) = EMA(close) and EMA ± multiplier * ATR."""
-    t, a = close.shape
-    outs = (np.empty((t, a)), np.empty((t, a)), np.empty((t, a)))
+    a = close.shape[1]
     ins = (high, low, close)
     pars = (period, atr_period, multiplier)
     for j in range(a):
@@ -210,14 +190,12 @@ def keltner_nb(high, low, close, period, atr_period, multiplier):  # type: ignor
             keltner_into(h, lo, c, *pars, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])
-    return outs
 
 
 @numba.njit(cache=True)
-def stat_cols(close, period, kind):  # type: ignore[no-untyped-def]
+def stat_cols(close, period, kind, out):  # type: ignore[no-untyped-def]
     """Column driver of the one-input rolling statistics: 0 std, 1 highest, 2 lowest, 3 z-score."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
@@ -226,7 +204,6 @@ def stat_cols(close, period, kind):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             stat_into(gather(close, idx, j), period, kind, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -265,27 +242,27 @@ def zscore_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def stddev_nb(close, period):  # type: ignore[no-untyped-def]
+def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling population standard deviation."""
-    return stat_cols(close, period, 0)
+    stat_cols(close, period, 0, out)
 
 
 @numba.njit(cache=True)
-def zscore_nb(close, period):  # type: ignore[no-untyped-def]
+def zscore_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling z-score (x - SMA) / population std; 0 when the std is 0."""
-    return stat_cols(close, period, 3)
+    stat_cols(close, period, 3, out)
 
 
 @numba.njit(cache=True)
-def highest_nb(close, period):  # type: ignore[no-untyped-def]
+def highest_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling maximum over ``period`` bars."""
-    return stat_cols(close, period, 1)
+    stat_cols(close, period, 1, out)
 
 
 @numba.njit(cache=True)
-def lowest_nb(close, period):  # type: ignore[no-untyped-def]
+def lowest_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling minimum over ``period`` bars."""
-    return stat_cols(close, period, 2)
+    stat_cols(close, period, 2, out)
 
 
 @numba.njit(cache=True)
@@ -321,10 +298,9 @@ def hv_into(x, period, scale, root_ppy, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def hv_nb(close, period, periods_per_year):  # type: ignore[no-untyped-def]
+def hv_nb(close, period, periods_per_year, out):  # type: ignore[no-untyped-def]
     """Historical volatility: sample std (ddof=1) of ``period`` log returns × sqrt(periods_per_year)."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     scale = period / (period - 1.0)
     root_ppy = np.sqrt(periods_per_year)
     for j in range(a):
@@ -335,4 +311,3 @@ def hv_nb(close, period, periods_per_year):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             hv_into(gather(close, idx, j), period, scale, root_ppy, tmp)
             restore(out, idx, j, tmp)
-    return out

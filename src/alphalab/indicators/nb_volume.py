@@ -43,10 +43,9 @@ def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def obv_nb(close, volume):  # type: ignore[no-untyped-def]
+def obv_nb(close, volume, out):  # type: ignore[no-untyped-def]
     """On-balance volume, starting at the first bar's volume (as TA-Lib)."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (close, volume)
     for j in range(a):
         s = first_row(ins, j)
@@ -56,14 +55,12 @@ def obv_nb(close, volume):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             obv_into(gather(close, idx, j), gather(volume, idx, j), tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def volume_sma_nb(volume, period):  # type: ignore[no-untyped-def]
+def volume_sma_nb(volume, period, out):  # type: ignore[no-untyped-def]
     """Simple moving average of volume."""
-    t, a = volume.shape
-    out = np.empty((t, a))
+    a = volume.shape[1]
     for j in range(a):
         s = first_row((volume,), j)
         nan_head(out, j, s)
@@ -72,7 +69,6 @@ def volume_sma_nb(volume, period):  # type: ignore[no-untyped-def]
             tmp = scratch(idx.shape[0])
             sma_into(gather(volume, idx, j), period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
@@ -106,10 +102,9 @@ def vwap_into(time, high, low, close, volume, period, out):  # type: ignore[no-u
 
 
 @numba.njit(cache=True)
-def vwap_cols(time, high, low, close, volume, period):  # type: ignore[no-untyped-def]
+def vwap_cols(time, high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
     """Column driver of :func:`vwap_into`."""
-    t, a = close.shape
-    out = np.empty((t, a))
+    a = close.shape[1]
     ins = (high, low, close, volume)
     for j in range(a):
         s = first_row(ins, j)
@@ -126,20 +121,19 @@ def vwap_cols(time, high, low, close, volume, period):  # type: ignore[no-untype
             )
             vwap_into(time[idx] if time.shape[0] > 0 else time, h, lo, c, v, period, tmp)
             restore(out, idx, j, tmp)
-    return out
 
 
 @numba.njit(cache=True)
-def vwap_session_nb(time, high, low, close, volume):  # type: ignore[no-untyped-def]
+def vwap_session_nb(time, high, low, close, volume, out):  # type: ignore[no-untyped-def]
     """VWAP of the typical price since the start of each UTC day (``time`` in int64 ns, shape (T,)).
 
     The sums reset on the first valid bar of a new day; while the day's volume is still 0 the
     value is the typical price.
     """
-    return vwap_cols(time, high, low, close, volume, 0)
+    vwap_cols(time, high, low, close, volume, 0, out)
 
 
 @numba.njit(cache=True)
-def vwap_rolling_nb(high, low, close, volume, period):  # type: ignore[no-untyped-def]
+def vwap_rolling_nb(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
     """VWAP of the typical price over the last ``period`` bars; the typical price when their volume is 0."""
-    return vwap_cols(np.empty(0, dtype=np.int64), high, low, close, volume, period)
+    vwap_cols(np.empty(0, dtype=np.int64), high, low, close, volume, period, out)
