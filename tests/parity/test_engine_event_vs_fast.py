@@ -223,3 +223,19 @@ def test_event_path_limit_and_stop_orders_fill_intrabar():
     assert (t.entry_price, t.exit_price, t.exit_reason) == (95.0, 105.0, "take_profit")
     assert t.fees == pytest.approx(950 * 0.0002 + 1050 * 0.0002)
     assert len(res.trades) == 1
+
+
+@pytest.mark.parametrize("strategy_id", ["ema_cross", "mean_reversion_v2"])
+def test_close_fills_and_shorts_off_match_on_both_paths(strategy_id, aapl):
+    from alphalab.sdl import compile
+    from alphalab.strategies.registry import get
+
+    spec = get(strategy_id)
+    cfg = BacktestConfig(fee_bps=5, fill="close", allow_short=False, fee_fixed=1.0)
+    fast = run_backtest(spec, aapl, cfg)
+    sig = compile(spec).signals(aapl)
+    rules = rules_from_spec(spec)
+    event = run_strategy(SignalReplay(sig, rules, allow_short=False), aapl, cfg, rules=rules,
+                         costs=costs_from_spec(spec, cfg), atr=sig.atr)
+    assert len(fast.trades) > 0 and (fast.trades.side == "long").all()
+    assert_same_run(fast, event)

@@ -31,6 +31,7 @@ from alphalab.engine.kernel_nb import (
     new_state,
     open_phase,
     rule_exits_all,
+    step_phase,
 )
 from alphalab.engine.result import BacktestResult
 from alphalab.engine.rules_nb import order_trigger
@@ -76,7 +77,7 @@ class EventLoop:
         return ref
 
     def _ensure_capacity(self) -> None:
-        need = 4 * self.bars.n_assets + 2 * len(self.working) + 4
+        need = 8 * self.bars.n_assets + 2 * len(self.working) + 8
         trades, orders = self.st[5], self.st[6]
         if self.counts[L.N_TRADES] + need < trades.shape[0] and self.counts[L.N_ORDERS] + need < orders.shape[0]:
             return
@@ -125,6 +126,11 @@ class EventLoop:
             if reason in (-1, REASON_SIGNAL, REASON_OPPOSITE):
                 self.record_ids[n] = ids[int(orders[n, L.O_COL])]
 
+    def _after(self, n0: int, ids: list[int]) -> None:
+        if self.counts[L.N_ORDERS] > n0:
+            self._map_ids(n0, ids)
+            self._notify(n0)
+
     def _notify(self, n_from: int) -> None:
         orders = self.st[6]
         for n in range(n_from, int(self.counts[L.N_ORDERS])):
@@ -147,26 +153,31 @@ class EventLoop:
         fill_close = self.settings.fill_at_close
         self.strategy.on_start(self.ctx)
         args = (self.group, self.cvec, self.svec, self.inst)
+        opened = False  # whether bar t's open phase already ran (fused into the previous call)
         for t in range(n_bars):
             self.t = t
             self._ensure_capacity()
             n0 = int(self.counts[L.N_ORDERS])
             ids = list(self.pending_ids)
             working = bool(self.working)
-            open_phase(self.st, self.mkt, self.counts, t, *args, not working)
+            if not opened:
+                open_phase(self.st, self.mkt, self.counts, t, *args, not working)
             if working:
                 self._work_orders(t)
                 rule_exits_all(self.st, self.mkt, t, fill_close)
-            self._map_ids(n0, ids)
-            if self.counts[L.N_ORDERS] > n0:
-                self._notify(n0)
+            self._after(n0, ids)
             self.strategy.on_bar(self.ctx)
+            self._ensure_capacity()
             n1 = int(self.counts[L.N_ORDERS])
             ids = list(self.pending_ids)
-            end_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq)
-            self._map_ids(n1, ids)
-            if self.counts[L.N_ORDERS] > n1:
-                self._notify(n1)
+            # with next-open fills nothing happens between this close and the next open, so both
+            # phases run in one compiled call; close fills keep them apart (on_fill may react)
+            opened = not fill_close and t + 1 < n_bars
+            if opened:
+                step_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq, not self.working)
+            else:
+                end_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq)
+            self._after(n1, ids)
         self.strategy.on_stop(self.ctx)
         trades = self.st[5][: self.counts[L.N_TRADES]].copy()
         orders = self.st[6][: self.counts[L.N_ORDERS]].copy()

@@ -322,6 +322,18 @@ def end_phase(
 
 
 @nb.njit(cache=True)
+def step_phase(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
+    posq: np.ndarray, with_rule_exits: bool,
+) -> None:
+    """``end_phase`` of bar ``t`` then ``open_phase`` of bar ``t + 1`` in one call (event path speed)."""
+    end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
+    if t + 1 < mkt[0].shape[0]:
+        open_phase(st, mkt, counts, t + 1, group, costs, settings, inst, with_rule_exits)
+
+
+@nb.njit(cache=True)
 def _any_flag(arr: np.ndarray, col: int, below_zero_is_off: bool) -> bool:
     for a in range(arr.shape[0]):
         x = arr[a, col]
