@@ -76,8 +76,8 @@ class EventLoop:
         self._next_id += 1
         return ref
 
-    def _ensure_capacity(self) -> None:
-        need = 8 * self.bars.n_assets + 2 * len(self.working) + 8
+    def _ensure_capacity(self, bars_ahead: int) -> None:
+        need = bars_ahead * (8 * self.bars.n_assets + 2 * len(self.working) + 8)
         trades, orders = self.st[5], self.st[6]
         if self.counts[L.N_TRADES] + need < trades.shape[0] and self.counts[L.N_ORDERS] + need < orders.shape[0]:
             return
@@ -126,10 +126,13 @@ class EventLoop:
             if reason in (-1, REASON_SIGNAL, REASON_OPPOSITE):
                 self.record_ids[n] = ids[int(orders[n, L.O_COL])]
 
-    def _after(self, n0: int, ids: list[int]) -> None:
-        if self.counts[L.N_ORDERS] > n0:
-            self._map_ids(n0, ids)
-            self._notify(n0)
+    def _after(self, n0: int) -> None:
+        """Attribute and report the order records written since ``n0``.
+
+        The pending order ids are still those of the last ``on_bar``, which decided them.
+        """
+        self._map_ids(n0, list(self.pending_ids))
+        self._notify(n0)
 
     def _notify(self, n_from: int) -> None:
         orders = self.st[6]
@@ -152,33 +155,41 @@ class EventLoop:
         posq = np.empty((n_bars, n_assets))
         fill_close = self.settings.fill_at_close
         self.strategy.on_start(self.ctx)
+        st_args = (self.mkt, self.counts)
         args = (self.group, self.cvec, self.svec, self.inst)
+        counts = self.counts
+        on_bar = self.strategy.on_bar
+        ctx = self.ctx
         opened = False  # whether bar t's open phase already ran (fused into the previous call)
         for t in range(n_bars):
             self.t = t
-            self._ensure_capacity()
-            n0 = int(self.counts[L.N_ORDERS])
-            ids = list(self.pending_ids)
             working = bool(self.working)
+            if working or t % 32 == 0:
+                self._ensure_capacity(32)  # room for the records of the next 32 bars
+            n0 = counts[1]
             if not opened:
-                open_phase(self.st, self.mkt, self.counts, t, *args, not working)
+                open_phase(self.st, *st_args, t, *args, not working)
             if working:
                 self._work_orders(t)
                 rule_exits_all(self.st, self.mkt, t, fill_close)
-            self._after(n0, ids)
-            self.strategy.on_bar(self.ctx)
-            self._ensure_capacity()
-            n1 = int(self.counts[L.N_ORDERS])
-            ids = list(self.pending_ids)
+            if counts[1] > n0:
+                self._after(int(n0))
+            on_bar(ctx)
+            if self.working:
+                self._ensure_capacity(32)
+            n1 = counts[1]
             # with next-open fills nothing happens between this close and the next open, so both
             # phases run in one compiled call; close fills keep them apart (on_fill may react)
             opened = not fill_close and t + 1 < n_bars
             if opened:
-                step_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq, not self.working)
+                step_phase(self.st, *st_args, t, *args, eq, cash, gross, posq, not self.working)
             else:
-                end_phase(self.st, self.mkt, self.counts, t, *args, eq, cash, gross, posq)
-            self._after(n1, ids)
+                end_phase(self.st, *st_args, t, *args, eq, cash, gross, posq)
+            if counts[1] > n1:
+                self._after(int(n1))
         self.strategy.on_stop(self.ctx)
+        if self.counts[L.OVERFLOW]:
+            raise EngineError("the event loop's record buffers overflowed", hint="report this as a bug")
         trades = self.st[5][: self.counts[L.N_TRADES]].copy()
         orders = self.st[6][: self.counts[L.N_ORDERS]].copy()
         return SimOutput(trades, orders, eq, cash, gross, posq, self.group, np.array([eq[0, 0]]))
