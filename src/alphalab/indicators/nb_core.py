@@ -229,55 +229,52 @@ def wma_into(x, period, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
+def any_nan(x):  # type: ignore[no-untyped-def]
+    """Return True when the 1-D ``x`` holds a NaN (a branch-free reduction the compiler vectorises)."""
+    bad = False
+    for i in range(x.shape[0]):
+        bad |= np.isnan(x[i])
+    return bad
+
+
+@numba.njit(cache=True)
 def extreme_into(x, period, is_max, out):  # type: ignore[no-untyped-def]
     """Rolling maximum (or minimum) over ``period`` values, branch-free (van Herk / Gil-Werman).
 
     The series is cut into blocks of ``period``; a window is the suffix of the previous block
     (extremes kept in a buffer of ``period``) plus the prefix of the current one. Ties resolve to
-    the newest value, so the result is the same element a monotonic deque would return.
+    the newest value, so the result is the same element a monotonic deque would return. The
+    minimum is the maximum of the negated values, negated back (exact: a sign flip).
     """
     n = x.shape[0]
+    if any_nan(x):
+        return False
+    sg = 1.0 if is_max else -1.0
+    nan_fill(out, 0, min(period - 1, n))
     suf = np.empty(period)
     bs = 0
     while bs < n:
+        last = bs + period - 1
         if bs > 0:
-            suffix_extremes(x, bs - period, period, is_max, suf)
-        acc = x[bs]
-        lim = bs + period - 1
-        for i in range(bs, min(bs + period, n)):
-            w = x[i]
-            if np.isnan(w):
-                return False
-            acc = (w if w >= acc else acc) if is_max else (w if w <= acc else acc)
-            if i == lim:
-                out[i] = acc
-            elif bs == 0:
-                out[i] = NAN
-            else:
+            acc = sg * x[bs - 1]
+            suf[period - 1] = acc
+            for k in range(period - 2, 0, -1):
+                w = sg * x[bs - period + k]
+                acc = w if w > acc else acc
+                suf[k] = acc
+        acc = sg * x[bs]
+        for i in range(bs, min(last, n)):
+            w = sg * x[i]
+            acc = w if w >= acc else acc
+            if bs > 0:
                 h = suf[i - bs + 1]
-                if is_max:
-                    out[i] = acc if acc >= h else h
-                else:
-                    out[i] = acc if acc <= h else h
+                out[i] = sg * (acc if acc >= h else h)
+        if last < n:
+            w = sg * x[last]
+            acc = w if w >= acc else acc
+            out[last] = sg * acc
         bs += period
     return True
-
-
-@numba.njit(cache=True, inline="always")
-def suffix_extremes(x, base, period, is_max, suf):  # type: ignore[no-untyped-def]
-    """Fill ``suf[k]`` (k >= 1) with the extreme of ``x[base + k : base + period]`` (older ties lose)."""
-    acc = x[base + period - 1]
-    suf[period - 1] = acc
-    if is_max:
-        for k in range(period - 2, 0, -1):
-            w = x[base + k]
-            acc = w if w > acc else acc
-            suf[k] = acc
-    else:
-        for k in range(period - 2, 0, -1):
-            w = x[base + k]
-            acc = w if w < acc else acc
-            suf[k] = acc
 
 
 @numba.njit(cache=True)

@@ -12,9 +12,11 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    any_nan,
     extreme_into,
     first_row,
     gather,
+    nan_fill,
     nan_head,
     restore,
     scratch,
@@ -228,20 +230,16 @@ def cci_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
 def change_into(x, period, pct, out):  # type: ignore[no-untyped-def]
     """Momentum ``x - x[t - period]``, or with ``pct`` the rate of change in percent (0 on a 0 base)."""
     n = x.shape[0]
-    m = min(period, n)
-    for i in range(m):
-        if np.isnan(x[i]):
-            return False
-        out[i] = NAN
-    for i in range(m, n):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        old = x[i - period]
-        if pct:
-            out[i] = (v / old - 1.0) * 100.0 if old != 0.0 else 0.0
-        else:
-            out[i] = v - old
+    if any_nan(x):
+        return False
+    nan_fill(out, 0, min(period, n))
+    if pct:
+        for i in range(period, n):
+            old = x[i - period]
+            out[i] = (x[i] / old - 1.0) * 100.0 if old != 0.0 else 0.0
+    else:
+        for i in range(period, n):
+            out[i] = x[i] - x[i - period]
     return True
 
 

@@ -193,27 +193,17 @@ def keltner_nb(high, low, close, period, atr_period, multiplier, outs):  # type:
 
 
 @numba.njit(cache=True)
-def stat_cols(close, period, kind, out):  # type: ignore[no-untyped-def]
-    """Column driver of the one-input rolling statistics: 0 std, 1 highest, 2 lowest, 3 z-score."""
+def extreme_cols(close, period, is_max, out):  # type: ignore[no-untyped-def]
+    """Column driver of the rolling maximum (``is_max``) or minimum."""
     a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not stat_into(close[s:, j], period, kind, out[s:, j]):
+        if not extreme_into(close[s:, j], period, is_max, out[s:, j]):
             idx = valid_rows((close,), j)
             tmp = scratch(idx.shape[0])
-            stat_into(gather(close, idx, j), period, kind, tmp)
+            extreme_into(gather(close, idx, j), period, is_max, tmp)
             restore(out, idx, j, tmp)
-
-
-@numba.njit(cache=True)
-def stat_into(x, period, kind, out):  # type: ignore[no-untyped-def]
-    """Dispatch to the core of statistic ``kind`` (see :func:`stat_cols`)."""
-    if kind == 0:
-        return var_into(x, period, True, out)
-    if kind == 3:
-        return zscore_into(x, period, out)
-    return extreme_into(x, period, kind == 1, out)
 
 
 @numba.njit(cache=True)
@@ -244,25 +234,41 @@ def zscore_into(x, period, out):  # type: ignore[no-untyped-def]
 @numba.njit(cache=True)
 def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling population standard deviation."""
-    stat_cols(close, period, 0, out)
+    a = close.shape[1]
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not var_into(close[s:, j], period, True, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            var_into(gather(close, idx, j), period, True, tmp)
+            restore(out, idx, j, tmp)
 
 
 @numba.njit(cache=True)
 def zscore_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling z-score (x - SMA) / population std; 0 when the std is 0."""
-    stat_cols(close, period, 3, out)
+    a = close.shape[1]
+    for j in range(a):
+        s = first_row((close,), j)
+        nan_head(out, j, s)
+        if not zscore_into(close[s:, j], period, out[s:, j]):
+            idx = valid_rows((close,), j)
+            tmp = scratch(idx.shape[0])
+            zscore_into(gather(close, idx, j), period, tmp)
+            restore(out, idx, j, tmp)
 
 
 @numba.njit(cache=True)
 def highest_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling maximum over ``period`` bars."""
-    stat_cols(close, period, 1, out)
+    extreme_cols(close, period, True, out)
 
 
 @numba.njit(cache=True)
 def lowest_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling minimum over ``period`` bars."""
-    stat_cols(close, period, 2, out)
+    extreme_cols(close, period, False, out)
 
 
 @numba.njit(cache=True)
