@@ -32,15 +32,18 @@ class HMMConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     method: Literal["hmm"] = "hmm"
-    features: tuple[FeatureName, ...] = ("return",)
+    features: tuple[FeatureName, ...] = Field(
+        ("range",), description="observed features; the default per-bar log range is a low-noise volatility"
+    )
     window: int = Field(10, ge=2, description="look-back of rolling features and of the initial volatility split")
-    min_train: int = Field(250, ge=20, description="bars in the first training window")
+    min_train: int = Field(750, ge=20, description="bars in the first training window")
     refit_every: int = Field(250, ge=1, description="bars between refits")
     train_bars: int | None = Field(None, ge=20, description="rolling training window; None = expanding")
     covariance_type: Literal["full", "diag"] = "full"
     n_iter: int = Field(100, ge=1)
     n_starts: int = Field(
-        1, ge=1, description="EM starts per fit: a volatility-quartile start, then seeded random ones"
+        1, ge=1,
+        description="EM starts per fit besides the warm start: a volatility-quartile start, then seeded random ones",
     )
     seed: int = 0
 

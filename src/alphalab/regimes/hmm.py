@@ -4,8 +4,14 @@ How a label at bar t is made, and why it never looks ahead:
 
 1. Features at bar t (``regimes.features``) use bars up to t.
 2. Refit bars are ``k0 = first_valid + min_train`` and every ``refit_every`` bars after it. The model
-   used for bars ``[k, next_k)`` is fitted (``hmmlearn.hmm.GaussianHMM``, seeded, best of
-   ``n_starts`` restarts) on feature rows strictly before ``k`` (expanding or rolling window).
+   used for bars ``[k, next_k)`` is fitted (``hmmlearn.hmm.GaussianHMM``, seeded) on feature rows
+   strictly before ``k`` (expanding or rolling window), standardised with that window's own mean
+   and standard deviation. EM runs from several starts and the highest training likelihood wins
+   (ties go to the earlier start): a deterministic start that buckets the window's rows by
+   quartiles of a trailing realised volatility, the previous fit's parameters (a warm start,
+   rescaled to the new standardisation; it keeps a good optimum once one was found, which
+   matters when an early window barely holds one regime), then ``n_starts - 1`` seeded random
+   starts.
 3. The filtered probability P(state_t | x_train_start..x_t) comes from our own scaled forward
    recursion (``nb.forward_filter``) — never Viterbi (``predict``) and never smoothed posteriors.
 4. States get labels by the statistics of the training window (deterministic rule, below); the
@@ -19,8 +25,17 @@ the middle, the calmer one is ``bull`` and the more volatile one ``bear`` (bear 
 more volatile ones: the leverage effect), unless the more volatile one has the higher mean
 return by a clear margin (Welch t-statistic of the posterior-weighted means above
 ``DRIFT_T_STAT`` = 2), in which case the labels swap. Volatility orders states far more reliably
-than drift on short windows, which keeps labels consistent from one refit to the next. Sorting is stable and ties fall to the lower state index, so the rule is
-deterministic.
+than drift on short windows, which keeps labels consistent from one refit to the next. Sorting
+is stable and ties fall to the lower state index, so the rule is deterministic.
+
+Defaults (``HMMConfig()``): the observed feature is the per-bar log range ``log(log(high/low))``,
+a volatility estimate with far less noise than the bar's return and no overlap between bars
+(rolling features such as ``volatility`` or ``atr`` smear each switch over ``window`` bars,
+and EM then spends states on those transitions); the first fit waits for 750 bars and the
+model is refitted every 250 bars on an expanding window. On
+``alphalab.data.synthetic.regime_switching(4000, seed)`` the labels agree with the true state
+on 86-93% of the labelled bars for seeds 0-5 (after Hungarian label matching; measured by
+``tests/unit/regimes/test_detectors.py``).
 """
 
 from __future__ import annotations
@@ -107,15 +122,53 @@ def _initial_model(hmm: Any, x: np.ndarray, vol_proxy: np.ndarray, config: HMMCo
     return model
 
 
-def _fit_model(x: np.ndarray, vol_proxy: np.ndarray, config: HMMConfig) -> tuple[Any, float]:
-    """Fit the deterministic start and ``n_starts - 1`` seeded random starts; keep the best likelihood."""
+def _warm_model(hmm: Any, previous: _Fitted, mu: np.ndarray, sd: np.ndarray, config: HMMConfig) -> Any:
+    """Return a GaussianHMM that starts from a previous fit, rescaled to this fit's standardisation."""
+    ratio = previous.sd / sd
+    model = hmm.GaussianHMM(
+        n_components=N_STATES,
+        covariance_type=config.covariance_type,
+        n_iter=config.n_iter,
+        random_state=config.seed,
+        min_covar=1e-4,
+        init_params="",
+    )
+    model.startprob_ = np.full(N_STATES, 1.0 / N_STATES)
+    model.transmat_ = previous.model.transmat_.copy()
+    model.means_ = (previous.model.means_ * previous.sd + previous.mu - mu) / sd
+    covs = previous.model.covars_ * np.outer(ratio, ratio)
+    model.covars_ = covs.copy() if config.covariance_type == "full" else np.diagonal(covs, axis1=1, axis2=2).copy()
+    return model
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted model with the standardisation (mean, sd per feature) its inputs had."""
+
+    model: Any
+    mu: np.ndarray
+    sd: np.ndarray
+
+
+def _fit_model(
+    x: np.ndarray, vol_proxy: np.ndarray, config: HMMConfig, scale: tuple[np.ndarray, np.ndarray],
+    previous: _Fitted | None = None,
+) -> tuple[Any, float]:
+    """Fit every start and keep the best likelihood (the earlier start wins a tie).
+
+    Starts: the deterministic volatility-quartile start, the previous fit's parameters (when
+    there is one), then ``n_starts - 1`` seeded random starts.
+    """
     hmm = require("hmmlearn.hmm", purpose="HMM regime detection")
     threadpoolctl = require("threadpoolctl", purpose="HMM regime detection")
     best, best_score = None, -np.inf
+    starts = ["quartile"] + (["warm"] if previous is not None else []) + ["random"] * (config.n_starts - 1)
     with _quiet_hmmlearn(), threadpoolctl.threadpool_limits(1):
-        for i in range(config.n_starts):
-            if i == 0:
+        for i, kind in enumerate(starts):
+            if kind == "quartile":
                 model = _initial_model(hmm, x, vol_proxy, config)
+            elif kind == "warm":
+                model = _warm_model(hmm, previous, scale[0], scale[1], config)
             else:
                 model = hmm.GaussianHMM(
                     n_components=N_STATES,
@@ -229,6 +282,7 @@ def detect_hmm(frame: pd.DataFrame, config: HMMConfig | None = None) -> RegimeRe
     fits: list[FitInfo] = []
     first_valid = int(np.argmax(valid)) if valid.any() else n
     bars = refit_bars(first_valid, n, config)
+    previous: _Fitted | None = None
     for i, k in enumerate(bars):
         lo, hi = _train_window(k, first_valid, config)
         rows = np.flatnonzero(valid[lo:hi]) + lo
@@ -238,7 +292,8 @@ def detect_hmm(frame: pd.DataFrame, config: HMMConfig | None = None) -> RegimeRe
         sd = x[rows].std(axis=0)
         sd[sd <= 0] = 1.0
         xs = (x - mu) / sd
-        model, loglik = _fit_model(xs[rows], vol[rows], config)
+        model, loglik = _fit_model(xs[rows], vol[rows], config, (mu, sd), previous)
+        previous = _Fitted(model, mu, sd)
         post = model.predict_proba(xs[rows])  # type: ignore[attr-defined]  # training window only
         state_labels = label_states(post, returns[rows])
         stop = bars[i + 1] if i + 1 < len(bars) else n
