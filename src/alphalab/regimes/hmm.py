@@ -167,7 +167,7 @@ def _fit_model(
         for i, kind in enumerate(starts):
             if kind == "quartile":
                 model = _initial_model(hmm, x, vol_proxy, config)
-            elif kind == "warm":
+            elif previous is not None and kind == "warm":
                 model = _warm_model(hmm, previous, scale[0], scale[1], config)
             else:
                 model = hmm.GaussianHMM(
