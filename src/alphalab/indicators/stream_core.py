@@ -8,7 +8,6 @@ batch cores starting at the first valid value of a series whose warm-up is NaN.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
@@ -25,12 +24,29 @@ class Streaming:
 
     inputs: tuple[str, ...] = ("close",)
     outputs: tuple[str, ...] = ("value",)
+    _nan_row: tuple[float, ...] = (NAN,)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._nan_row = (NAN,) * len(cls.outputs)  # the (immutable) result of a missing bar
 
     def update(self, **bar: float) -> tuple[float, ...]:
         """Feed one bar; return the indicator's values at that bar (NaN during warm-up)."""
-        values = [float(bar[name]) for name in self.inputs]
-        if any(math.isnan(v) for v in values):
-            return (NAN,) * len(self.outputs)
+        names = self.inputs
+        if len(names) == 1:
+            x = float(bar[names[0]])
+            if x != x:
+                return self._nan_row
+            return self._step(x)
+        if len(names) == 3:  # high, low, close
+            a, b, c = float(bar[names[0]]), float(bar[names[1]]), float(bar[names[2]])
+            if a != a or b != b or c != c:
+                return self._nan_row
+            return self._step(a, b, c)
+        values = [float(bar[name]) for name in names]
+        for v in values:
+            if v != v:
+                return self._nan_row
         return self._step(*values)
 
     # each twin defines ``_step(*input_values) -> tuple of outputs``, called on valid bars only
@@ -45,6 +61,8 @@ class Streaming:
 
 class Sma:
     """Simple moving average with a running sum."""
+
+    __slots__ = ("period", "total", "window")
 
     def __init__(self, period: int) -> None:
         self.period = period
@@ -65,6 +83,8 @@ class Sma:
 
 class Ema:
     """EMA seeded with the mean of the ``period`` values ending ``seed_end`` values after the first."""
+
+    __slots__ = ("count", "k", "period", "prev", "seed_end", "window")
 
     def __init__(self, period: int, seed_end: int | None = None) -> None:
         self.period = period
@@ -94,6 +114,8 @@ class Ema:
 class Wma:
     """Linearly weighted moving average with a weighted and a plain running sum."""
 
+    __slots__ = ("divider", "period", "plain", "window", "wsum")
+
     def __init__(self, period: int) -> None:
         self.period = period
         self.divider = period * (period + 1) / 2.0
@@ -121,6 +143,8 @@ class Wma:
 class RollingExtreme:
     """Rolling max (or min) with a monotonic deque of (position, value): O(1) amortised."""
 
+    __slots__ = ("dq", "i", "is_max", "period")
+
     def __init__(self, period: int, is_max: bool) -> None:
         self.period = period
         self.is_max = is_max
@@ -146,6 +170,8 @@ class RollingExtreme:
 
 class RollingVar:
     """Population variance from running sums of x and x², clipped at 0."""
+
+    __slots__ = ("period", "t1", "t2", "window")
 
     def __init__(self, period: int) -> None:
         self.period = period
@@ -173,6 +199,8 @@ class RollingVar:
 class Wilder:
     """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
 
+    __slots__ = ("period", "prev", "seed")
+
     def __init__(self, period: int) -> None:
         self.period = period
         self.seed: list[float] = []
@@ -198,6 +226,8 @@ class Wilder:
 class TrueRange:
     """True range; NaN on the first bar."""
 
+    __slots__ = ("prev_close",)
+
     def __init__(self) -> None:
         self.prev_close = NAN
 
@@ -212,6 +242,8 @@ class TrueRange:
 class Delay:
     """The value fed ``lag`` updates ago (NaN ones included); NaN until that many exist."""
 
+    __slots__ = ("lag", "window")
+
     def __init__(self, lag: int) -> None:
         self.lag = lag
         self.window: deque[float] = deque(maxlen=lag + 1)
@@ -224,6 +256,8 @@ class Delay:
 class Atr:
     """Average true range with Wilder's smoothing."""
 
+    __slots__ = ("avg", "tr")
+
     def __init__(self, period: int) -> None:
         self.tr = TrueRange()
         self.avg = Wilder(period)
@@ -234,6 +268,8 @@ class Atr:
 
 class StochK:
     """Fast stochastic %K over ``period`` bars; 0 when the window is flat."""
+
+    __slots__ = ("hh", "ll")
 
     def __init__(self, period: int) -> None:
         self.hh = RollingExtreme(period, True)
@@ -250,6 +286,8 @@ class StochK:
 
 class Rsi:
     """Wilder's RSI."""
+
+    __slots__ = ("gain", "loss", "prev")
 
     def __init__(self, period: int) -> None:
         self.prev = NAN
