@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from alphalab.regimes.breakdown import regime_breakdown
+    from alphalab.regimes.breakdown import regime_breakdown, regimes_summary
     from alphalab.regimes.config import REGIME_LABELS, HMMConfig, RuleConfig, config_hash
     from alphalab.regimes.detection import detect, detect_with, make_config
     from alphalab.regimes.hmm import RegimeResult, detect_hmm
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "regime_breakdown": "alphalab.regimes.breakdown",
+    "regimes_summary": "alphalab.regimes.breakdown",
     "REGIME_LABELS": "alphalab.regimes.config",
     "HMMConfig": "alphalab.regimes.config",
     "RuleConfig": "alphalab.regimes.config",
@@ -50,6 +51,7 @@ __all__ = [
     "load_table",
     "make_config",
     "regime_breakdown",
+    "regimes_summary",
     "run_router_backtest",
 ]
 

@@ -1,4 +1,4 @@
-"""Every metric by regime: ``regime_breakdown(result, regimes) -> DataFrame``.
+"""Every metric by regime: ``regime_breakdown(result, regimes) -> DataFrame`` and its JSON form.
 
 For each regime, the bars labelled with it contribute their equity returns (bar t's return is
 the change from the close of t-1 to the close of t, attributed to the regime at t-1, when the
@@ -63,3 +63,42 @@ def regime_breakdown(
         metrics = metrics_from_series(pd.Series(curve, index=idx), sub, None, ppy)
         rows[lab or "unknown"] = {"bars": int(mask.sum()), **metrics}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("regime")
+
+
+def _json_value(value: object) -> object:
+    """Return a plain Python value that ``json.dumps(..., allow_nan=False)`` accepts."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, int | str | bool) or value is None:
+        return value
+    if isinstance(value, pd.Timestamp | pd.Timedelta):
+        return value.isoformat()
+    return str(value)
+
+
+def regimes_summary(
+    result: object, regimes: Mapping[str, pd.Series] | pd.Series, *, periods_per_year: float | None = None
+) -> dict[str, dict[str, object]]:
+    """Return every metric by regime as a JSON-ready dict: ``{regime: {metric: value}}``.
+
+    The rows and numbers are those of :func:`regime_breakdown` (bars before the first label are
+    the ``unknown`` regime); numpy scalars become Python numbers and NaN or infinite values
+    become ``None``, so the dict serialises with strict JSON (``allow_nan=False``). Regimes come
+    in ``REGIME_LABELS`` order, then ``unknown``.
+
+    Parameters
+    ----------
+    result
+        A ``BacktestResult``.
+    regimes
+        Labels per symbol (the first symbol's labels split the account's bars), or one Series.
+    periods_per_year
+        Annualisation override (else the result's own).
+    """
+    table = regime_breakdown(result, regimes, periods_per_year=periods_per_year)
+    return {
+        str(regime): {str(k): _json_value(v) for k, v in row.items()}
+        for regime, row in table.to_dict(orient="index").items()
+    }

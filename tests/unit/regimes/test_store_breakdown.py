@@ -44,3 +44,30 @@ def test_breakdown_rows_partition_bars_and_trades() -> None:
     ref = metrics_from_series(pd.Series(bull, index=idx), result.trades[result.trades["regime"] == "bull"],
                               None, result.periods_per_year or 365.0)
     assert table.loc["bull", "total_return"] == ref["total_return"]
+
+
+def test_regimes_summary_is_strict_json_with_the_breakdown_numbers() -> None:
+    import json
+    import math
+
+    from alphalab.regimes import regimes_summary
+
+    frame, truth = markov_switching_bars(300, 3)
+    labels = truth.copy()
+    labels.iloc[:40] = ""  # a warm-up the detector could not label yet
+    bars = BarArrays.from_frame(frame, "SYN", "1d")
+    result = run_backtest("sma_cross", bars, regimes={"SYN": labels})
+    table = regime_breakdown(result, {"SYN": labels})
+    summary = regimes_summary(result, {"SYN": labels})
+    assert json.loads(json.dumps(summary, allow_nan=False)) == summary
+    assert list(summary) == list(table.index)
+    assert "unknown" in summary and set(summary) - {"unknown"} <= {"bull", "bear", "high_vol_chop", "low_vol_chop"}
+    for regime, row in table.iterrows():
+        assert list(summary[regime]) == list(table.columns)
+        for key, value in row.items():
+            got = summary[regime][key]
+            if isinstance(value, float) and not math.isfinite(value):
+                assert got is None
+            else:
+                assert got == value and type(got) in (int, float, str, bool)
+    assert sum(r["bars"] for r in summary.values()) == len(frame) - 1
