@@ -233,13 +233,18 @@ def change_into(x, period, pct, out):  # type: ignore[no-untyped-def]
     if any_nan(x):
         return False
     nan_fill(out, 0, min(period, n))
+    if n <= period:
+        return True
+    new = x[period:]  # aligned views keep the loops simple enough to vectorise
+    old = x[: n - period]
+    res = out[period:]
     if pct:
-        for i in range(period, n):
-            old = x[i - period]
-            out[i] = (x[i] / old - 1.0) * 100.0 if old != 0.0 else 0.0
+        for i in range(n - period):
+            base = old[i]
+            res[i] = (new[i] / base - 1.0) * 100.0 if base != 0.0 else 0.0
     else:
-        for i in range(period, n):
-            out[i] = x[i] - x[i - period]
+        for i in range(n - period):
+            res[i] = new[i] - old[i]
     return True
 
 
