@@ -21,7 +21,10 @@ def make_config(method: str = "hmm", **options: object) -> HMMConfig | RuleConfi
         problems = [
             Problem(".".join(str(p) for p in err["loc"]) or method, err["msg"]) for err in exc.errors()
         ]
-        raise ValidationError(f"invalid {method} regime settings", problems=problems) from None
+        fields = ", ".join(f for f in models[method].model_fields if f != "method")
+        raise ValidationError(
+            f"invalid {method} regime settings", problems=problems, hint=f"valid {method} settings: {fields}"
+        ) from None
 
 
 def detect_with(frame: pd.DataFrame, config: HMMConfig | RuleConfig) -> pd.Series:

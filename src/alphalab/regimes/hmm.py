@@ -68,6 +68,14 @@ class FitInfo:
     train_stop: int
     log_likelihood: float
     state_labels: tuple[str, ...]
+    state_mean: tuple[float, ...] = ()
+    """Posterior-weighted mean bar log return of each state over the training window."""
+    state_vol: tuple[float, ...] = ()
+    """Posterior-weighted standard deviation of the bar log return of each state."""
+    state_share: tuple[float, ...] = ()
+    """Expected share of the training bars spent in each state."""
+    state_duration: tuple[float, ...] = ()
+    """Expected stay of each state in bars, ``1 / (1 - a_ii)`` from the fitted transition matrix."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,15 @@ def _quiet_hmmlearn() -> Iterator[None]:
         log.setLevel(level)
 
 
+def state_statistics(posterior: np.ndarray, returns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each state's posterior-weighted (mean, std) of ``returns`` and its total weight (bars)."""
+    weight = np.maximum(posterior.sum(axis=0), 1e-12)
+    w = posterior / weight
+    mean = (w * returns[:, None]).sum(axis=0)
+    std = np.sqrt(np.maximum((w * (returns[:, None] - mean) ** 2).sum(axis=0), 1e-30))
+    return mean, std, weight
+
+
 def label_states(posterior: np.ndarray, returns: np.ndarray) -> tuple[str, ...]:
     """Return the label of each HMM state from posterior-weighted return statistics.
 
@@ -209,10 +226,7 @@ def label_states(posterior: np.ndarray, returns: np.ndarray) -> tuple[str, ...]:
         (n,) bar log returns of the same bars.
     """
     k = posterior.shape[1]
-    weight = np.maximum(posterior.sum(axis=0), 1e-12)
-    w = posterior / weight
-    mean = (w * returns[:, None]).sum(axis=0)
-    std = np.sqrt(np.maximum((w * (returns[:, None] - mean) ** 2).sum(axis=0), 1e-30))
+    mean, std, weight = state_statistics(posterior, returns)
     by_vol = sorted(range(k), key=lambda s: (std[s], s))  # ascending volatility, ties by state index
     labels = [UNKNOWN] * k
     labels[by_vol[0]] = "low_vol_chop"
@@ -298,8 +312,23 @@ def detect_hmm(frame: pd.DataFrame, config: HMMConfig | None = None) -> RegimeRe
         state_labels = label_states(post, returns[rows])
         stop = bars[i + 1] if i + 1 < len(bars) else n
         proba[k:stop] = _segment_proba(model, xs, lo, k, stop, state_labels)
-        fits.append(FitInfo(k, lo, hi, loglik, state_labels))
+        fits.append(_fit_info(k, lo, hi, loglik, state_labels, model, post, returns[rows]))
     return _wrap(frame.index, proba, fits)
+
+
+def _fit_info(
+    k: int, lo: int, hi: int, loglik: float, state_labels: tuple[str, ...], model: Any,
+    post: np.ndarray, returns: np.ndarray,
+) -> FitInfo:
+    mean, std, weight = state_statistics(post, returns)
+    stay = np.clip(np.diag(model.transmat_), 0.0, 1.0 - 1e-12)
+    return FitInfo(
+        k, lo, hi, loglik, state_labels,
+        state_mean=tuple(float(v) for v in mean),
+        state_vol=tuple(float(v) for v in std),
+        state_share=tuple(float(v) for v in weight / weight.sum()),
+        state_duration=tuple(float(v) for v in 1.0 / (1.0 - stay)),
+    )
 
 
 def _wrap(index: pd.Index, proba: np.ndarray, fits: list[FitInfo]) -> RegimeResult:
