@@ -131,3 +131,23 @@ def test_unknown_option_is_a_validation_error_naming_it() -> None:
     with pytest.raises(ValidationError) as info:
         detect(frame, "rule", adx_thresold=20)
     assert "adx_thresold" in str(info.value)
+
+
+def test_warm_start_keeps_the_previous_fit_in_raw_feature_units() -> None:
+    from types import SimpleNamespace
+
+    from hmmlearn import hmm as hmmlib
+
+    from alphalab.regimes.hmm import _Fitted, _warm_model
+
+    rng = np.random.default_rng(5)
+    means, covs = rng.normal(size=(4, 2)), np.stack([np.diag(rng.uniform(0.5, 2.0, 2)) for _ in range(4)])
+    trans = np.full((4, 4), 0.1)
+    np.fill_diagonal(trans, 0.7)
+    old = _Fitted(SimpleNamespace(means_=means, covars_=covs, transmat_=trans), np.array([1.0, -2.0]),
+                  np.array([0.5, 3.0]))
+    mu, sd = np.array([0.8, -1.0]), np.array([0.7, 2.0])
+    warm = _warm_model(hmmlib, old, mu, sd, HMMConfig(covariance_type="full"))
+    np.testing.assert_allclose(warm.means_ * sd + mu, means * old.sd + old.mu)
+    np.testing.assert_allclose(warm._covars_ * np.outer(sd, sd), covs * np.outer(old.sd, old.sd))  # unfitted: raw
+    np.testing.assert_allclose(warm.transmat_, trans)
