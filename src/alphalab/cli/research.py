@@ -207,6 +207,10 @@ def fitness(
     objective: Objective = "sharpe",
     constraint: Constraint = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per cell before it is skipped.")] = 600.0,
+    regimes: Annotated[str | None, typer.Option(
+        "--regimes", help="Add the regime dimension: detector method (rule or hmm).")] = None,
+    regime_label: Annotated[list[str] | None, typer.Option(
+        "--regime-label", help="Regime labels to evaluate (repeat; default: all four).")] = None,
     executor: ExecutorOpt = "local",
     address: Address = None,
     workers: Workers = None,
@@ -219,13 +223,15 @@ def fitness(
 
     spaces = {s: _space(s, space) for s in strategies}
     tbl = fitness_matrix(EngineEvaluator(), strategies, symbols, timeframes or ["1d"], spaces,
+                         regimes=regimes, regime_labels=regime_label or None,
                          objective=objective, constraints=constraint or [], timeout=timeout,
                          executor=_executor(executor, address, workers), progress=not as_json)
     files = write_fitness(tbl, _out(out, "fitness"), value=objective.split(",")[0].split(":")[0])
     payload = {"cells": tbl.to_dict("records"), "files": {k: str(v) for k, v in files.items()}}
 
     def render() -> None:
-        cols = [c for c in ("strategy", "symbol", "timeframe", "status", "sharpe", "stability", "rank", "reason")
+        cols = [c for c in ("strategy", "symbol", "timeframe", "regime", "status", "sharpe", "stability", "rank",
+                            "reason")
                 if c in tbl]
         table("fitness", cols, tbl[cols].itertuples(index=False))
         typer.echo(f"report: {files['html']}")
@@ -269,27 +275,54 @@ def mapping_export(
 
 def mapping_run(
     file: Annotated[Path, typer.Argument(help="Mapping file.")],
+    router: Annotated[bool, typer.Option(
+        "--router", help="Run each asset and timeframe through the regime router (regime entries).")] = False,
+    on_switch: Annotated[str, typer.Option("--on-switch", help="Router: close or keep at a regime switch.")] = "close",
+    regimes: Annotated[str | None, typer.Option(
+        "--regimes", help="Detector method (rule or hmm); default: the mapping's detector.")] = None,
     out: Out = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run the configurations of a mapping file."""
-    from alphalab.research.engine_eval import EngineEvaluator
-    from alphalab.research.mapping import load_mapping, run_mapping
+    """Re-run the configurations of a mapping file (or route them by regime with --router)."""
+    from alphalab.research.mapping import load_mapping
     from alphalab.research.report import write_html
 
-    rows, agg = run_mapping(load_mapping(file), EngineEvaluator())
+    mapping = load_mapping(file)
     d = _out(out, f"mapping_{file.stem}")
     d.mkdir(parents=True, exist_ok=True)
+    if router:
+        rows, agg = _run_routed(mapping, on_switch, regimes)
+    else:
+        from alphalab.research.engine_eval import EngineEvaluator
+        from alphalab.research.mapping import run_mapping
+
+        detector = {"method": regimes} if regimes else mapping.detector
+        rows, agg = run_mapping(mapping, EngineEvaluator(detector=detector))
     rows.to_csv(d / "mapping_run.csv", index=False)
     report = write_html(d / "report.html", f"Mapping run of {file.name}", {"aggregate": agg})
     payload = {"entries": rows.to_dict("records"), "aggregate": agg, "report": str(report)}
 
     def render() -> None:
-        cols = [c for c in ("asset", "timeframe", "strategy_id", "status", "sharpe", "max_drawdown", "trades")
-                if c in rows]
+        cols = [c for c in ("asset", "timeframe", "regime", "strategy_id", "routes", "status", "sharpe",
+                            "max_drawdown", "trades") if c in rows]
         table("mapping run", cols, rows[cols].itertuples(index=False))
 
     emit(payload, as_json=as_json, render=render)
+
+
+def _run_routed(mapping: Any, on_switch: str, regimes: str | None) -> tuple[Any, dict[str, float]]:
+    from alphalab.core.errors import ConfigError
+    from alphalab.research.routing import run_mapping_routed
+
+    if on_switch not in ("close", "keep"):
+        raise ConfigError(f"--on-switch {on_switch!r}: choose close or keep")
+    rows, _ = run_mapping_routed(mapping, on_switch=on_switch, detector=regimes)  # type: ignore[arg-type]
+    ok = rows[rows["status"] == "ok"] if len(rows) else rows
+    agg = {"runs": float(len(rows)), "ok": float(len(ok))}
+    for k in ("sharpe", "max_drawdown", "trades"):
+        if k in ok and len(ok):
+            agg[f"mean_{k}"] = float(ok[k].mean())
+    return rows, agg
 
 
 def mapping_validate(

@@ -7,16 +7,21 @@ corrupt, or that runs past ``timeout`` seconds, is recorded as skipped with its 
 run goes on. Finished cells are stored (keyed by strategy, symbol, timeframe, regime, space and
 evaluator fingerprint), so a re-run only computes what is missing.
 
-``regimes`` is the hook for the regimes engine: by default every cell has ``regime="all"``; a
-list of labels adds one cell per label (the column is already in every table, mapping and store
-key). Evaluators do not filter by regime yet; the regimes engineer wires that in.
+Regimes: ``regimes`` is a detector (a method name such as ``"rule"`` or ``"hmm"``, a detector
+configuration or its dict) or precomputed label series per symbol. Each cell is then
+(strategy, symbol, timeframe, regime) for every label of ``regime_labels`` (default: the four
+regime labels) and is evaluated on that regime's bars only: entries are kept on bars of the regime
+and a position still open when the regime ends is closed with reason ``regime_switch`` (exactly
+:mod:`alphalab.research.regime_run`; the evaluator must offer ``for_regime``). The detector is
+recorded in the table's ``detector`` column so that mapping exports carry it. A plain list of
+labels only adds cells (for evaluators that know their labels already).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +64,11 @@ def run_cell(job: FitnessJob, cell: Cell) -> dict[str, Any]:
     """Optimise one cell in this process and return its row (status ``skipped`` on any failure)."""
     row: dict[str, Any] = {"strategy": cell.strategy, "symbol": cell.symbol, "timeframe": cell.timeframe,
                            "regime": cell.regime}
+    ev = job.evaluator
+    if cell.regime != ALL_REGIMES and hasattr(ev, "for_regime"):
+        ev = ev.for_regime(cell.regime)
     try:
-        res = optimize(job.evaluator, cell.strategy, cell.symbol, cell.timeframe, space=job.spaces[cell.strategy],
+        res = optimize(ev, cell.strategy, cell.symbol, cell.timeframe, space=job.spaces[cell.strategy],
                        objectives=job.objective, constraints=list(job.constraints),
                        executor=LocalExecutor(1), chunk_size=64)
     except Exception as exc:
@@ -99,7 +107,8 @@ def fitness_matrix(
     timeframes: Sequence[str],
     spaces: dict[str, SearchSpace],
     *,
-    regimes: Iterable[str] | None = None,
+    regimes: Any = None,
+    regime_labels: Sequence[str] | None = None,
     objective: str = "sharpe",
     constraints: Iterable[str] = (),
     executor: Executor | None = None,
@@ -107,14 +116,20 @@ def fitness_matrix(
     progress: bool = False,
     store: TrialStore | None = None,
 ) -> pd.DataFrame:
-    """Return the fitness table: one row per cell with metrics, stability, status, reason and rank."""
+    """Return the fitness table: one row per cell with metrics, stability, status, reason and rank.
+
+    ``regimes`` adds the regime dimension (module docstring); ``regime_labels`` picks its labels.
+    """
     obj = parse_objectives(objective)[0]
     parse_constraints(constraints)  # fail early on a malformed constraint
-    job = FitnessJob(evaluator, dict(spaces), obj.metric, tuple(constraints))
-    labels = list(regimes) if regimes else [ALL_REGIMES]
-    cells = [Cell(s, y, t, r) for s in strategies for y in symbols for t in timeframes for r in labels]
     fp = json.dumps({"spaces": {k: repr(v) for k, v in sorted(spaces.items())}, "objective": objective,
                      "constraints": list(constraints), "evaluator": repr(evaluator)}, sort_keys=True)
+    evaluator, labels, detector = _with_regimes(evaluator, regimes, regime_labels)
+    if detector:
+        fp += f"|regimes={detector}|labels={labels}"
+        _preload_labels(evaluator, symbols, timeframes)
+    job = FitnessJob(evaluator, dict(spaces), obj.metric, tuple(constraints))
+    cells = [Cell(s, y, t, r) for s in strategies for y in symbols for t in timeframes for r in labels]
     store = store or TrialStore.for_study(fp, namespace="fitness")
     done = store.load()
     known = {str(r["trial_key"]): r for r in done.to_dict("records")} if len(done) else {}
@@ -134,7 +149,48 @@ def fitness_matrix(
             known[k] = row
             bar.advance()
     table = pd.DataFrame([known[k] for k, _ in keyed]).drop(columns=["trial_key"])
+    if detector:
+        table["detector"] = detector
     return _rank(table, obj.metric, obj.direction)
+
+
+def _with_regimes(evaluator: Any, regimes: Any, regime_labels: Sequence[str] | None) -> tuple[Any, list[str], str]:
+    """Return (evaluator with its regime labels source, cell labels, detector description)."""
+    if regimes is None:
+        return evaluator, [ALL_REGIMES], ""
+    if isinstance(regimes, list | tuple) and all(isinstance(r, str) for r in regimes):
+        return evaluator, list(regimes), ""  # labels only: the evaluator knows its regimes
+    from alphalab.core.errors import ConfigError
+    from alphalab.regimes.config import REGIME_LABELS
+
+    labels = list(regime_labels or REGIME_LABELS)
+    if not hasattr(evaluator, "for_regime") or not hasattr(evaluator, "detector"):
+        raise ConfigError(f"{type(evaluator).__name__} cannot evaluate regime cells",
+                          hint="use the EngineEvaluator (it offers for_regime)")
+    if isinstance(regimes, Mapping) and all(isinstance(v, pd.Series) for v in regimes.values()):
+        text = json.dumps({k: pd.util.hash_pandas_object(v.astype(str)).sum().item() for k, v in regimes.items()},
+                          sort_keys=True)
+        return replace(evaluator, regimes=dict(regimes), detector=None), labels, f"labels:{text}"
+    if isinstance(regimes, str):
+        detector: dict[str, Any] = {"method": regimes}
+    elif hasattr(regimes, "model_dump"):
+        detector = regimes.model_dump(mode="json")
+    else:
+        detector = dict(regimes)
+    from alphalab.regimes.detection import make_config
+
+    detector = make_config(**detector).model_dump(mode="json")  # validated, every field explicit
+    return replace(evaluator, detector=detector, regimes=None), labels, json.dumps(detector, sort_keys=True)
+
+
+def _preload_labels(evaluator: Any, symbols: Sequence[str], timeframes: Sequence[str]) -> None:
+    """Label each symbol once in the driver, so workers receive the labels with the data."""
+    for y in symbols:
+        for t in timeframes:
+            try:
+                evaluator.labels(y, t)
+            except Exception:  # a broken data set is reported by its cells
+                continue
 
 
 def _storable(row: dict[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,9 @@ class BestConfigMapping(_Strict):
     created_at: datetime
     source: str = ""
     selection: SelectionRules = Field(default_factory=SelectionRules)
+    detector: dict[str, Any] | None = Field(
+        None, description="regime detector configuration the regime entries were selected with"
+    )
     entries: list[MappingEntry]
 
     def save(self, path: str | Path) -> Path:
@@ -226,17 +229,33 @@ def export_mapping(
             expected_performance=_performance(row), data_range=data_range(row["symbol"], str(row["timeframe"])),
             rank=rank, created_at=now,
         ))
-    return BestConfigMapping(created_at=now, source=source, selection=rules, entries=entries)
+    return BestConfigMapping(created_at=now, source=source, selection=rules, detector=_detector(table),
+                             entries=entries)
+
+
+def _detector(table: pd.DataFrame) -> dict[str, Any] | None:
+    """Return the regime detector recorded in a fitness table's ``detector`` column (if one)."""
+    if "detector" not in table:
+        return None
+    for v in table["detector"].dropna().astype(str).unique():
+        if v.startswith("{"):
+            return dict(json.loads(v))
+    return None
 
 
 def run_mapping(mapping: BestConfigMapping, evaluator: Any) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Re-run exactly the mapped configurations; return one row per entry and the aggregate."""
+    """Re-run exactly the mapped configurations; return one row per entry and the aggregate.
+
+    An entry with a regime other than ``"all"`` is re-run restricted to its regime's bars (as the
+    fitness matrix scored it) when the evaluator offers ``for_regime``.
+    """
     rows = []
     for i, e in enumerate(mapping.entries):
         row: dict[str, Any] = {"entry": i, "asset": e.asset, "timeframe": e.timeframe, "regime": e.regime,
                                "strategy_id": e.strategy_id, "parameters": json.dumps(e.parameters)}
         try:
-            m = evaluator(e.strategy_id, e.parameters, e.asset, e.timeframe, None)
+            ev = evaluator.for_regime(e.regime) if e.regime != "all" and hasattr(evaluator, "for_regime") else evaluator
+            m = ev(e.strategy_id, e.parameters, e.asset, e.timeframe, None)
             row.update(status="ok", reason="")
             row.update({k: v for k, v in m.items() if not k.startswith("ret_")})
         except Exception as exc:
