@@ -23,7 +23,14 @@ from alphalab.core.bars import BarArrays
 from alphalab.data import load_arrays
 from alphalab.engine import BacktestConfig
 from alphalab.engine.backtest import costs_from_spec, resolve_spec, rules_from_spec, settings_from_config
-from alphalab.engine.layout import TR_ENTRY_BAR, TR_EXIT_BAR, TR_EXIT_PRICE, TR_ENTRY_PRICE, TR_REASON, TR_SIDE
+from alphalab.engine.layout import (
+    TR_ENTRY_BAR,
+    TR_ENTRY_PRICE,
+    TR_EXIT_BAR,
+    TR_EXIT_PRICE,
+    TR_REASON,
+    TR_SIDE,
+)
 from alphalab.engine.simulate import simulate
 from alphalab.regimes import detect
 from alphalab.research.engine_eval import EngineEvaluator
