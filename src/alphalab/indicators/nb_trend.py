@@ -74,40 +74,60 @@ def wma_nb(close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def dema_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Double EMA 2 * EMA - EMA(EMA) in one pass (the inner EMA seeds on the outer one's values)."""
+    """Double EMA 2 * EMA - EMA(EMA) in one pass (the inner EMA seeds on the outer one's values).
+
+    After the warm-up both recurrences run in a branch-free loop (the same operations).
+    """
+    n = x.shape[0]
     k = 2.0 / (period + 1.0)
+    lead = 2 * (period - 1)
     t1 = p1 = t2 = p2 = 0.0
-    for i in range(x.shape[0]):
+    for i in range(min(lead + 1, n)):
         v = x[i]
         if np.isnan(v):
             return False
         e1, t1, p1 = ema_feed(v, i, t1, p1, period, period - 1, k)
+        out[i] = NAN
         if i >= period - 1:
             e2, t2, p2 = ema_feed(e1, i - period + 1, t2, p2, period, period - 1, k)
             out[i] = 2.0 * e1 - e2
-        else:
-            out[i] = NAN
+    for i in range(lead + 1, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        p1 = (v - p1) * k + p1
+        p2 = (p1 - p2) * k + p2
+        out[i] = 2.0 * p1 - p2
     return True
 
 
 @numba.njit(cache=True)
 def tema_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Triple EMA 3 * EMA - 3 * EMA(EMA) + EMA(EMA(EMA)) in one pass."""
+    """Triple EMA 3 * EMA - 3 * EMA(EMA) + EMA(EMA(EMA)) in one pass (branch-free after the warm-up)."""
+    n = x.shape[0]
     k = 2.0 / (period + 1.0)
+    lead = 3 * (period - 1)
     t1 = p1 = t2 = p2 = t3 = p3 = 0.0
     e2 = NAN
-    for i in range(x.shape[0]):
+    for i in range(min(lead + 1, n)):
         v = x[i]
         if np.isnan(v):
             return False
         e1, t1, p1 = ema_feed(v, i, t1, p1, period, period - 1, k)
         if i >= period - 1:
             e2, t2, p2 = ema_feed(e1, i - period + 1, t2, p2, period, period - 1, k)
+        out[i] = NAN
         if i >= 2 * (period - 1):
             e3, t3, p3 = ema_feed(e2, i - 2 * (period - 1), t3, p3, period, period - 1, k)
             out[i] = 3.0 * e1 - 3.0 * e2 + e3
-        else:
-            out[i] = NAN
+    for i in range(lead + 1, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        p1 = (v - p1) * k + p1
+        p2 = (p1 - p2) * k + p2
+        p3 = (p2 - p3) * k + p3
+        out[i] = 3.0 * p1 - 3.0 * p2 + p3
     return True
 
 
@@ -206,29 +226,42 @@ def hma_nb(close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def macd_into(x, fast, slow, signal, line, sig, hist):  # type: ignore[no-untyped-def]
-    """MACD, signal and histogram in one pass; every output starts at bar ``slow + signal - 2``."""
+    """MACD, signal and histogram in one pass; every output starts at bar ``slow + signal - 2``.
+
+    The warm-up runs through the seeding steps; from the first output on, the three recurrences
+    run in a branch-free loop (the same operations the seeding steps would do).
+    """
+    n = x.shape[0]
     kf = 2.0 / (fast + 1.0)
     ks = 2.0 / (slow + 1.0)
     kg = 2.0 / (signal + 1.0)
     lead = slow + signal - 2
     tf = pf = ts = ps = tg = pg = 0.0
-    for i in range(x.shape[0]):
+    for i in range(min(lead + 1, n)):
         v = x[i]
         if np.isnan(v):
             return False
         ef, tf, pf = ema_feed(v, i, tf, pf, fast, slow - 1, kf)
         es, ts, ps = ema_feed(v, i, ts, ps, slow, slow - 1, ks)
+        line[i] = sig[i] = hist[i] = NAN
         if i >= slow - 1:
             m = ef - es
             sg, tg, pg = ema_feed(m, i - slow + 1, tg, pg, signal, signal - 1, kg)
-            if i >= lead:
+            if i == lead:
                 line[i] = m
                 sig[i] = sg
                 hist[i] = m - sg
-                continue
-        line[i] = NAN
-        sig[i] = NAN
-        hist[i] = NAN
+    for i in range(lead + 1, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        pf = (v - pf) * kf + pf
+        ps = (v - ps) * ks + ps
+        m = pf - ps
+        pg = (m - pg) * kg + pg
+        line[i] = m
+        sig[i] = pg
+        hist[i] = m - pg
     return True
 
 
