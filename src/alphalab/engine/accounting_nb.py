@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from alphalab.engine._jit import RULE
 from alphalab.engine.layout import (
     A_CASH,
     A_GROSS,
@@ -97,6 +98,7 @@ from alphalab.engine.layout import (
     TR_SLIP,
 )
 from alphalab.engine.rules_nb import (
+    atr_at,
     desired_quantity,
     fee_of,
     initial_levels,
@@ -108,7 +110,7 @@ from alphalab.engine.rules_nb import (
 )
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def write_order(
     orders: np.ndarray, counts: np.ndarray, t: int, sig: int, a: int, side: int, kind: int, req: float,
     qty: float, price: float, fee: float, slip: float, status: int, reason: int,
@@ -134,7 +136,7 @@ def write_order(
     counts[N_ORDERS] = n + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def sizing_quantity(
     st: tuple, mkt: tuple, a: int, g: int, side: int, base: float, sig: int, prm: np.ndarray,
     costs: np.ndarray, settings: np.ndarray, maker: bool,
@@ -143,7 +145,7 @@ def sizing_quantity(
     pos = st[0]
     acct = st[3]
     equity = acct[g, A_CASH] + acct[g, A_VAL]
-    atr_sig = mkt[5][sig, a]
+    atr_sig = atr_at(mkt, sig, a)
     dist = stop_distance(int(prm[R_SL_TYPE]), prm[R_SL_VAL], base, atr_sig)
     size_type = int(prm[R_SIZE_TYPE])
     kf = 0.0
@@ -156,7 +158,7 @@ def sizing_quantity(
     return desired_quantity(size_type, prm[R_SIZE_VAL], equity, base, rate, dist, kf, prm[R_KCAP])
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def enter_position(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, g: int, side: int, base: float, t_ref: int,
     sig: int, at_close: bool, maker: bool, kind: int, prm: np.ndarray, cfg: int, costs: np.ndarray,
@@ -205,12 +207,12 @@ def enter_position(
     return q
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _open_row(
     row: np.ndarray, mkt: tuple, t: int, a: int, side: int, q: float, price: float, fee: float, slip: float,
     sig: int, at_close: bool, prm: np.ndarray, cfg: int,
 ) -> None:
-    atr_sig = mkt[5][sig, a]
+    atr_sig = atr_at(mkt, sig, a)
     sl, tp = initial_levels(side, price, int(prm[R_SL_TYPE]), prm[R_SL_VAL], int(prm[R_TP_TYPE]),
                             prm[R_TP_VAL], atr_sig)
     row[P_QTY] = side * q
@@ -236,7 +238,7 @@ def _open_row(
     row[P_SIG] = sig
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def exit_position(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, g: int, qty: float, base: float, t_ref: int,
     reason: int, maker: bool, kind: int, costs: np.ndarray,
@@ -281,7 +283,7 @@ def exit_position(
     return price
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _write_trade(
     st: tuple, counts: np.ndarray, row: np.ndarray, a: int, side: int, t: int, q: float, price: float,
     fees: float, slip: float, pnl: float, reason: int,

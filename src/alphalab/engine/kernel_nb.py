@@ -16,6 +16,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from alphalab.engine._jit import RULE
 from alphalab.engine.accounting_nb import enter_position, exit_position
 from alphalab.engine.layout import (
     A_CASH,
@@ -73,13 +74,17 @@ def new_state(n_assets: int, capital: np.ndarray, trades: np.ndarray, orders: np
     return pos, pend, pend_prm, acct, kret, trades, orders
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def execute_pending(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, at_close: bool, group: np.ndarray,
     costs: np.ndarray, settings: np.ndarray, inst: np.ndarray,
-) -> None:
-    """Fill the pending market orders of every column at the open (or the close) of bar ``t``."""
+) -> bool:
+    """Fill the pending market orders of every column at the open (or the close) of bar ``t``.
+
+    Returns True when some order still waits (its column has no bar at ``t``).
+    """
     pos, pend, pend_prm = st[0], st[1], st[2]
+    waiting = False
     for a in range(pos.shape[0]):
         ex = int(pend[a, Q_EXIT])
         side = int(pend[a, Q_SIDE])
@@ -87,6 +92,7 @@ def execute_pending(
             continue
         base = mkt[3][t, a] if at_close else mkt[0][t, a]
         if base != base:
+            waiting = True
             continue  # no bar for this column: the order waits for its next bar
         if pos[a, P_MARK] != pos[a, P_MARK]:
             pos[a, P_MARK] = base
@@ -101,9 +107,10 @@ def execute_pending(
             enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close, False,
                            KIND_MARKET, pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
             pend[a, Q_SIDE] = 0.0
+    return waiting
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def intrabar_exits(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray,
@@ -118,14 +125,14 @@ def intrabar_exits(
         o = mkt[0][t, a]
         if o != o:
             continue
-        px, reason, maker = exit_level_hit(pos[a], o, mkt[1][t, a], mkt[2][t, a], target_first)
+        px, reason, maker = exit_level_hit(pos, a, o, mkt[1][t, a], mkt[2][t, a], target_first)
         if px == px:
             kind = KIND_LIMIT if maker else KIND_STOP
             exit_position(st, mkt, counts, t, a, group[a], abs(q), px, max(t - 1, 0), reason, maker, kind,
                           costs)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def request_exit(st: tuple, a: int, reason: int) -> bool:
     """Ask to close column ``a``'s position with ``reason`` at the next fill; False when flat or pending."""
     if st[0][a, P_QTY] == 0.0 or st[1][a, Q_EXIT] >= 0.0:
@@ -134,7 +141,7 @@ def request_exit(st: tuple, a: int, reason: int) -> bool:
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: int, pyramiding: float) -> bool:
     """Ask to enter ``side`` in column ``a`` with entry rules ``prm`` decided at the close of ``t``.
 
@@ -142,7 +149,18 @@ def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: in
     ``pyramiding`` entries were made and no exit is pending. Opposite side: the position is
     closed first (reason ``opposite_signal`` unless another exit is already pending).
     """
-    pos, pend, pend_prm = st[0], st[1], st[2]
+    if not _request_entry_core(st, a, side, t, cfg, pyramiding):
+        return False
+    pend_prm = st[2]
+    for i in range(prm.shape[0]):
+        pend_prm[a, i] = prm[i]
+    return True
+
+
+@nb.njit(**RULE)
+def _request_entry_core(st: tuple, a: int, side: int, t: int, cfg: int, pyramiding: float) -> bool:
+    """``request_entry`` without copying the entry rules (the caller writes ``pend_prm[a]``)."""
+    pos, pend = st[0], st[1]
     if pend[a, Q_SIDE] != 0.0:
         return False
     q = pos[a, P_QTY]
@@ -156,12 +174,10 @@ def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: in
     pend[a, Q_SIDE] = side
     pend[a, Q_SIG] = t
     pend[a, Q_CFG] = cfg
-    for i in range(prm.shape[0]):
-        pend_prm[a, i] = prm[i]
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
     """Apply the engine's own exits at the close of ``t``: forced (regime switch) and time stop.
 
@@ -179,32 +195,42 @@ def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
         request_exit(st, a, REASON_TIME_STOP)
 
 
-@nb.njit(cache=True)
-def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> None:
-    """Mark every position at the close of ``t``; ratchet trailing extremes and MAE/MFE bounds."""
+@nb.njit(**RULE, inline="always")
+def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> bool:
+    """Mark every position at the close of ``t``; ratchet trailing extremes and MAE/MFE bounds.
+
+    Returns True when some open position has a stop, target or trailing level (so the next bar
+    needs ``intrabar_exits``).
+    """
     pos, acct = st[0], st[3]
-    acct[:, A_VAL] = 0.0
-    acct[:, A_GROSS] = 0.0
+    close, high, low = mkt[3], mkt[1], mkt[2]
+    for g in range(acct.shape[0]):
+        acct[g, A_VAL] = 0.0
+        acct[g, A_GROSS] = 0.0
+    levels = False
     for a in range(pos.shape[0]):
-        row = pos[a]
-        c = mkt[3][t, a]
+        c = close[t, a]
         if c == c:
-            row[P_MARK] = c
-        q = row[P_QTY]
+            pos[a, P_MARK] = c
+        q = pos[a, P_QTY]
         if q == 0.0:
             continue
-        h = mkt[1][t, a]
-        lo = mkt[2][t, a]
-        if h == h and not (row[P_ATCLOSE] > 0.0 and row[P_BAR] == t):
-            row[P_EXT] = max(row[P_EXT], h) if q > 0.0 else min(row[P_EXT], lo)
-            row[P_LOW] = min(row[P_LOW], lo)
-            row[P_HIGH] = max(row[P_HIGH], h)
+        h = high[t, a]
+        lo = low[t, a]
+        if h == h and not (pos[a, P_ATCLOSE] > 0.0 and pos[a, P_BAR] == t):
+            pos[a, P_EXT] = max(pos[a, P_EXT], h) if q > 0.0 else min(pos[a, P_EXT], lo)
+            pos[a, P_LOW] = min(pos[a, P_LOW], lo)
+            pos[a, P_HIGH] = max(pos[a, P_HIGH], h)
         g = group[a]
-        acct[g, A_VAL] += q * row[P_MARK]
-        acct[g, A_GROSS] += abs(q) * row[P_MARK]
+        m = pos[a, P_MARK]
+        acct[g, A_VAL] += q * m
+        acct[g, A_GROSS] += abs(q) * m
+        if pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP] or pos[a, P_TRTYPE] > 0.0:
+            levels = True
+    return levels
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def close_all(st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray) -> None:
     """Close every open position at its mark (the last valid close) with reason ``end_of_data``."""
     pos = st[0]
@@ -217,7 +243,7 @@ def close_all(st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarr
         st[1][a, Q_SIDE] = 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray, posq: np.ndarray) -> None:
     """Write bar ``t``'s equity, cash, gross exposure per group and quantity per column."""
     acct = st[3]
@@ -230,7 +256,7 @@ def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.nd
         posq[t, a] = pos[a, P_QTY]
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def decide_signals(
     st: tuple, t: int, a: int, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
     force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray,
@@ -256,13 +282,17 @@ def decide_signals(
     cfg = cfg_idx[t if cfg_idx.shape[0] > 1 else 0, a if cfg_idx.shape[1] > 1 else 0]
     if (side > 0 and xl[cfg, t, a]) or (side < 0 and xs[cfg, t, a]):
         return
-    prm = params[:, t if params.shape[1] > 1 else 0, a if params.shape[2] > 1 else 0]
-    if q != 0.0 and (q > 0.0) != (side > 0) and prm[R_OPP] <= 0.0 and st[1][a, Q_EXIT] < 0.0:
+    ti = t if params.shape[1] > 1 else 0
+    ai = a if params.shape[2] > 1 else 0
+    if q != 0.0 and (q > 0.0) != (side > 0) and params[R_OPP, ti, ai] <= 0.0 and st[1][a, Q_EXIT] < 0.0:
         return
-    request_entry(st, a, side, t, np.ascontiguousarray(prm), cfg, settings[S_PYRAMID])
+    if _request_entry_core(st, a, side, t, cfg, settings[S_PYRAMID]):
+        pend_prm = st[2]
+        for i in range(params.shape[0]):
+            pend_prm[a, i] = params[i, ti, ai]
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def has_pending(st: tuple) -> bool:
     """Return True when some column has a pending market order."""
     pend = st[1]
@@ -272,7 +302,7 @@ def has_pending(st: tuple) -> bool:
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def has_position(st: tuple) -> bool:
     """Return True when some column holds a position."""
     pos = st[0]
@@ -282,7 +312,7 @@ def has_position(st: tuple) -> bool:
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
     """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t``."""
     for a in range(st[0].shape[0]):
@@ -290,7 +320,7 @@ def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
             rule_exit(st, t, a, False, fill_close)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def open_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, with_rule_exits: bool,
@@ -305,7 +335,7 @@ def open_phase(
         rule_exits_all(st, mkt, t, fill_close)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def end_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
@@ -321,7 +351,7 @@ def end_phase(
     record_bar(st, t, eq, cash, gross, posq)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def step_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
@@ -331,75 +361,3 @@ def step_phase(
     end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
     if t + 1 < mkt[0].shape[0]:
         open_phase(st, mkt, counts, t + 1, group, costs, settings, inst, with_rule_exits)
-
-
-@nb.njit(cache=True)
-def _any_flag(arr: np.ndarray, col: int, below_zero_is_off: bool) -> bool:
-    for a in range(arr.shape[0]):
-        x = arr[a, col]
-        if (x >= 0.0) if below_zero_is_off else (x != 0.0):
-            return True
-    return False
-
-
-@nb.njit(cache=True)
-def _any_levels(pos: np.ndarray) -> bool:
-    for a in range(pos.shape[0]):
-        if pos[a, P_QTY] != 0.0 and (pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP]
-                                     or pos[a, P_TRTYPE] > 0.0):
-            return True
-    return False
-
-
-@nb.njit(cache=True)
-def simulate_nb(
-    mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray,
-    force: np.ndarray, params: np.ndarray, group: np.ndarray, capital: np.ndarray, costs: np.ndarray,
-    settings: np.ndarray, inst: np.ndarray, trades: np.ndarray, orders: np.ndarray,
-) -> tuple:
-    """Run the whole simulation over (time, asset) arrays; return counters, curves and the state.
-
-    The phases are those of ``open_phase`` / ``end_phase`` (see the module docstring); the cheap
-    "is there anything to do" checks run here on the unpacked arrays so that a quiet bar costs
-    a few nanoseconds.
-    """
-    n_bars, n_assets = mkt[0].shape
-    st = new_state(n_assets, capital, trades, orders)
-    pos, pend, acct = st[0], st[1], st[3]
-    counts = np.zeros(3, dtype=np.int64)
-    eq = np.empty((n_bars, capital.shape[0]))
-    cash = np.empty((n_bars, capital.shape[0]))
-    gross = np.empty((n_bars, capital.shape[0]))
-    posq = np.empty((n_bars, n_assets))
-    has_force = force.shape[0] > 1
-    fill_close = settings[S_FILL_CLOSE] > 0.0
-    close = mkt[3]
-    for t in range(n_bars):
-        if not fill_close and (_any_flag(pend, Q_EXIT, True) or _any_flag(pend, Q_SIDE, False)):
-            execute_pending(st, mkt, counts, t, False, group, costs, settings, inst)
-        if _any_levels(pos):
-            intrabar_exits(st, mkt, counts, t, group, costs, settings)
-        for a in range(n_assets):
-            if close[t, a] != close[t, a]:
-                continue
-            fe = force[t, a] if has_force else False
-            q = pos[a, P_QTY]
-            need = el[t, a] or es[t, a] or fe
-            if not need and q != 0.0:
-                k = int(pos[a, P_CFG])
-                need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
-            if need:
-                decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
-        if fill_close and (_any_flag(pend, Q_EXIT, True) or _any_flag(pend, Q_SIDE, False)):
-            execute_pending(st, mkt, counts, t, True, group, costs, settings, inst)
-        mark_bar(st, mkt, t, group)
-        if t == n_bars - 1:
-            close_all(st, mkt, counts, t, group, costs)
-            mark_bar(st, mkt, t, group)
-        for g in range(acct.shape[0]):
-            cash[t, g] = acct[g, A_CASH]
-            eq[t, g] = acct[g, A_CASH] + acct[g, A_VAL]
-            gross[t, g] = acct[g, A_GROSS]
-        for a in range(n_assets):
-            posq[t, a] = pos[a, P_QTY]
-    return counts, eq, cash, gross, posq, st[0]

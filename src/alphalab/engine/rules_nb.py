@@ -2,7 +2,8 @@
 
 Every path (the compiled bar loop and the event-driven loop) calls these functions, so a rule
 exists exactly once. Arrays follow the layouts in :mod:`alphalab.engine.layout`; ``mkt`` is the
-tuple ``(open, high, low, close, volume, atr)`` of (time, asset) float64 arrays.
+tuple ``(open, high, low, close, volume, atr)`` of (time, asset) float64 arrays (``atr`` may
+be empty, (0, asset), when the run has none; read it through :func:`atr_at`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import numba as nb
 import numpy as np
 
+from alphalab.engine._jit import RULE
 from alphalab.engine.layout import (
     C_FEE,
     C_FIXED,
@@ -48,14 +50,23 @@ REASON_TAKE_PROFIT = 2
 REASON_TRAILING_STOP = 3
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
+def atr_at(mkt: tuple, t: int, a: int) -> float:
+    """Return the ATR of column ``a`` at bar ``t`` (NaN when the run has no ATR: an empty array)."""
+    x = mkt[5]
+    if t < x.shape[0]:
+        return x[t, a]
+    return np.nan
+
+
+@nb.njit(**RULE)
 def fee_of(notional: float, maker: bool, costs: np.ndarray) -> float:
     """Return the fee of one fill: a rate on the notional (maker or taker) plus a fixed amount."""
     rate = costs[C_MAKER] if maker else costs[C_FEE]
     return abs(notional) * rate + costs[C_FIXED]
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def slip_of(price: float, qty: float, t_ref: int, a: int, mkt: tuple, costs: np.ndarray) -> float:
     """Return the adverse price distance (>= 0) of a taker fill of ``qty`` at ``price``.
 
@@ -68,7 +79,7 @@ def slip_of(price: float, qty: float, t_ref: int, a: int, mkt: tuple, costs: np.
     if kind == SLIP_BPS:
         d = price * v * 1e-4
     elif kind == SLIP_ATR:
-        x = mkt[5][t_ref, a]
+        x = atr_at(mkt, t_ref, a)
         d = v * x if x == x else 0.0
     elif kind == SLIP_RANGE:
         x = mkt[1][t_ref, a] - mkt[2][t_ref, a]
@@ -80,7 +91,7 @@ def slip_of(price: float, qty: float, t_ref: int, a: int, mkt: tuple, costs: np.
     return d if d > 0.0 else 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def round_lot(qty: float, lot: float) -> float:
     """Round a positive quantity down to a whole number of lots (``lot <= 0``: no rounding)."""
     if lot <= 0.0:
@@ -88,7 +99,7 @@ def round_lot(qty: float, lot: float) -> float:
     return math.floor(qty / lot + 1e-9) * lot
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def kelly_fraction(
     kret: np.ndarray, a: int, n: int, lookback: int, mult: float, cap: float, min_trades: int, fallback: float
 ) -> float:
@@ -124,7 +135,7 @@ def kelly_fraction(
     return min(max(f, 0.0), cap)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def stop_distance(sl_type: int, sl_val: float, price: float, atr_sig: float) -> float:
     """Return the distance from ``price`` to the initial stop (NaN when there is no stop)."""
     if sl_type == SL_PCT:
@@ -136,7 +147,7 @@ def stop_distance(sl_type: int, sl_val: float, price: float, atr_sig: float) -> 
     return np.nan
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def desired_quantity(
     size_type: int, size_val: float, equity: float, price: float, fee_rate: float, dist: float, kelly_f: float,
     cap: float,
@@ -165,7 +176,7 @@ def desired_quantity(
     return q
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def max_affordable(
     side: int, price: float, equity: float, cash: float, gross: float, leverage: float, rate: float, fixed: float
 ) -> float:
@@ -183,7 +194,7 @@ def max_affordable(
     return room / (price * (1.0 + rate))
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def initial_levels(
     side: int, price: float, prm_sl_type: int, prm_sl_val: float, prm_tp_type: int, prm_tp_val: float,
     atr_sig: float,
@@ -206,9 +217,9 @@ def initial_levels(
     return sl, tp
 
 
-@nb.njit(cache=True)
-def trailing_level(pos_row: np.ndarray) -> float:
-    """Return the trailing stop level for the current bar (NaN when none).
+@nb.njit(**RULE)
+def trailing_level(pos: np.ndarray, a: int) -> float:
+    """Return the trailing stop level of column ``a``'s position for the current bar (NaN when none).
 
     Rule: the level is the best extreme of the previous bars since entry (highest high for a
     long, lowest low for a short, starting from the entry price) moved back by the trailing
@@ -216,33 +227,34 @@ def trailing_level(pos_row: np.ndarray) -> float:
     ``d = multiple x ATR`` at the signal bar). The current bar's own extreme only counts from
     the next bar on, so a level never depends on the order of prices inside a bar.
     """
-    kind = int(pos_row[P_TRTYPE])
+    kind = int(pos[a, P_TRTYPE])
     if kind == 0:
         return np.nan
-    side = 1.0 if pos_row[P_QTY] > 0 else -1.0
-    ext = pos_row[P_EXT]
+    side = 1.0 if pos[a, P_QTY] > 0 else -1.0
+    ext = pos[a, P_EXT]
     if kind == 1:
-        return ext * (1.0 - side * pos_row[P_TRVAL])
-    return ext - side * pos_row[P_TRVAL]
+        return ext * (1.0 - side * pos[a, P_TRVAL])
+    return ext - side * pos[a, P_TRVAL]
 
 
-@nb.njit(cache=True)
-def exit_level_hit(pos_row: np.ndarray, o: float, h: float, lo: float, target_first: bool) -> tuple:
-    """Return ``(price, reason, maker)`` of a stop/target exit touched in this bar (price NaN: none).
+@nb.njit(**RULE)
+def exit_level_hit(pos: np.ndarray, a: int, o: float, h: float, lo: float, target_first: bool) -> tuple:
+    """Return ``(price, reason, maker)`` of a stop/target exit of column ``a`` touched in this bar.
 
-    A gap through the stop (or the target) fills at the open. When the stop and the target are
-    both inside the bar's range the stop wins, unless ``target_first``. Stops are taker orders
-    (slippage applies); targets are limit orders (maker fee, no slippage).
+    The price is NaN when no level is touched. A gap through the stop (or the target) fills at
+    the open. When the stop and the target are both inside the bar's range the stop wins, unless
+    ``target_first``. Stops are taker orders (slippage applies); targets are limit orders (maker
+    fee, no slippage). ``pos`` is the position state (rows by column, layout ``P_*``).
     """
-    side = 1.0 if pos_row[P_QTY] > 0 else -1.0
-    sl = pos_row[P_SL]
-    tr = trailing_level(pos_row)
+    side = 1.0 if pos[a, P_QTY] > 0 else -1.0
+    sl = pos[a, P_SL]
+    tr = trailing_level(pos, a)
     stop = sl
     reason = REASON_STOP_LOSS
     if tr == tr and (stop != stop or side * (tr - stop) > 0.0):
         stop = tr
         reason = REASON_TRAILING_STOP
-    tp = pos_row[P_TP]
+    tp = pos[a, P_TP]
     if side > 0:
         stop_hit = stop == stop and lo <= stop
         tgt_hit = tp == tp and h >= tp
@@ -268,7 +280,7 @@ def exit_level_hit(pos_row: np.ndarray, o: float, h: float, lo: float, target_fi
     return np.nan, -1, False
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def order_trigger(
     kind: int, side: int, limit: float, stop: float, armed: bool, o: float, h: float, lo: float
 ) -> tuple:

@@ -13,7 +13,7 @@ import numpy as np
 
 from alphalab.core.errors import EngineError
 from alphalab.engine import layout as L
-from alphalab.engine.kernel_nb import simulate_nb
+from alphalab.engine.loop_nb import NREC, REC_CASH, REC_GROSS, REC_POSITIONS, simulate_nb
 
 _SL_TYPES = {"none": L.SL_NONE, "percent": L.SL_PCT, "atr": L.SL_ATR, "price": L.SL_ABS}
 _TP_TYPES = {"none": L.TP_NONE, "percent": L.TP_PCT, "r_multiple": L.TP_R, "price": L.TP_ABS}
@@ -141,14 +141,17 @@ class SimSettings:
 
 @dataclass
 class SimOutput:
-    """Raw output of one simulation: record arrays (layouts ``TR_*``, ``O_*``) and curves per group."""
+    """Raw output of one simulation: record arrays (layouts ``TR_*``, ``O_*``) and curves per group.
+
+    ``cash``, ``gross`` and ``positions`` have zero rows when ``simulate`` was asked not to record them.
+    """
 
     trades: np.ndarray
     orders: np.ndarray
     equity: np.ndarray  # (T, G)
-    cash: np.ndarray  # (T, G)
-    gross: np.ndarray  # (T, G)
-    positions: np.ndarray  # (T, A)
+    cash: np.ndarray  # (T, G) or (0, G)
+    gross: np.ndarray  # (T, G) or (0, G)
+    positions: np.ndarray  # (T, A) or (0, A)
     group: np.ndarray  # (A,)
     capital: np.ndarray  # (G,)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
@@ -190,8 +193,25 @@ def build_params(rules: EntryRules | Sequence[EntryRules] | np.ndarray, shape: t
     return np.ascontiguousarray(np.stack([r.vector() for r in seq], axis=1)[:, None, :])
 
 
-def _capacity(n_bars: int, n_assets: int) -> int:
-    return max(256, (n_bars * n_assets) // 16)
+CURVES = ("equity", "cash", "gross", "positions")
+_REC_INDEX = {"cash": REC_CASH, "gross": REC_GROSS, "positions": REC_POSITIONS}
+
+
+def _record_flags(record: Sequence[str]) -> np.ndarray:
+    names = (record,) if isinstance(record, str) else tuple(record)
+    unknown = [r for r in names if r not in CURVES]
+    if unknown:
+        raise EngineError(f"unknown curve(s) to record: {unknown}", hint=f"choose from {list(CURVES)}")
+    flags = np.zeros(NREC, dtype=np.bool_)
+    for name in names:
+        if name in _REC_INDEX:
+            flags[_REC_INDEX[name]] = True
+    return flags
+
+
+def _capacity(el: np.ndarray, es: np.ndarray) -> int:
+    """Return record rows that fit every trade: each trade (and each fill) starts from an entry signal."""
+    return int(np.count_nonzero(el)) + int(np.count_nonzero(es)) + 16
 
 
 def simulate(
@@ -203,6 +223,7 @@ def simulate(
     group: Sequence[int] | np.ndarray | None = None, atr: np.ndarray | None = None,
     force_exit: np.ndarray | None = None, config_index: np.ndarray | None = None,
     lot_size: float | Sequence[float] | np.ndarray = 0.0, min_notional: float | Sequence[float] | np.ndarray = 0.0,
+    record: Sequence[str] = CURVES,
 ) -> SimOutput:
     """Simulate signals over (time, asset) arrays with the compiled bar loop.
 
@@ -223,6 +244,10 @@ def simulate(
         (T, A) booleans that close positions with reason ``regime_switch``.
     config_index
         (T, A) ints: which exit stack an entry at that bar uses.
+    record
+        The curves to write besides equity (always written): any of ``"cash"``, ``"gross"``,
+        ``"positions"`` (default: all). Curves left out come back with zero rows; sweeps that only
+        read equity save the (time x column) writes.
 
     Returns
     -------
@@ -242,7 +267,7 @@ def simulate(
     if atr is None:
         if uses_atr or costs.slippage == "atr_fraction":
             raise EngineError("ATR stops or ATR slippage need an ATR array", hint="pass atr=(T, A) values")
-        atr_arr = np.full(shape, np.nan)
+        atr_arr = np.empty((0, shape[1]))  # no ATR: the rules read NaN (rules_nb.atr_at)
     else:
         atr_arr = np.ascontiguousarray(atr, dtype=np.float64)
         if atr_arr.shape != shape:
@@ -263,13 +288,15 @@ def simulate(
     inst[:, L.I_LOT] = np.broadcast_to(np.asarray(lot_size, dtype=np.float64), (shape[1],))
     inst[:, L.I_MIN_NOTIONAL] = np.broadcast_to(np.asarray(min_notional, dtype=np.float64), (shape[1],))
     cvec, svec = costs.vector(), settings.vector()
-    n_tr = n_or = _capacity(*shape)
-    while True:
-        trades = np.zeros((n_tr, L.NTR))
-        orders = np.zeros((n_or, L.NOR))
+    rec = _record_flags(record)
+    n_tr = _capacity(el, es)
+    n_or = 2 * n_tr
+    while True:  # the buffers are large enough on the first pass; the kernel flags an overflow otherwise
+        trades = np.empty((n_tr, L.NTR))
+        orders = np.empty((n_or, L.NOR))
         counts, eq, cash, gross, posq, _pos = simulate_nb(
             mkt, el, es, xl, xs, np.ascontiguousarray(cfg), force, params, grp, cap, cvec, svec, inst,
-            trades, orders,
+            trades, orders, rec,
         )
         if not counts[L.OVERFLOW]:
             break
