@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from alphalab.cli.main import app
@@ -49,11 +50,19 @@ def _space(*items: str) -> SearchSpace:
     return SearchSpace({i.split("=")[0]: parse_override(i) for i in items})
 
 
-def _export(tmp_path: Path) -> Path:
+def _block_labels(n: int, seed: int = 11) -> np.ndarray:
+    """Random regime blocks of 3 to 20 bars: many switches while positions are open."""
+    rng = np.random.default_rng(seed)
+    names = np.array(["bull", "bear", "high_vol_chop", "low_vol_chop"], dtype=object)
+    out = np.concatenate([[names[rng.integers(4)]] * int(rng.integers(3, 21)) for _ in range(n // 3 + 1)])
+    return out[:n]
+
+
+def _export(tmp_path: Path, regimes: object) -> Path:
     ev = EngineEvaluator(config=CONFIG.model_dump(exclude_unset=True))
     spaces = {"ema_cross": _space("fast=10,20", "slow=50"), "rsi_reversion": _space("upper=70,75"),
               "bollinger_breakout": _space("period=20"), "sma_cross": _space("fast=10", "slow=50,100")}
-    table = fitness_matrix(ev, list(spaces), [SYMBOL], [TF], spaces, regimes="rule", executor=LocalExecutor(1),
+    table = fitness_matrix(ev, list(spaces), [SYMBOL], [TF], spaces, regimes=regimes, executor=LocalExecutor(1),
                            timeout=None)
     assert (table["status"] != "skipped").all()
     assert sorted(table["regime"].unique()) == ["bear", "bull", "high_vol_chop", "low_vol_chop"]
@@ -77,7 +86,7 @@ def _routed(labels: np.ndarray, table: object) -> tuple[np.ndarray, list[tuple[s
     return active, routes
 
 
-def _by_hand(bars: BarArrays, labels: np.ndarray, active: np.ndarray, routes: list) -> list[tuple]:
+def _by_hand(bars: BarArrays, labels: np.ndarray, active: np.ndarray, routes: list) -> tuple[list[tuple], int]:
     switch = np.zeros(len(active), dtype=bool)
     switch[1:] = active[1:] != active[:-1]
     sigs, specs = [], []
@@ -106,26 +115,38 @@ def _by_hand(bars: BarArrays, labels: np.ndarray, active: np.ndarray, routes: li
         if all((a == b).all() for a, b in zip(new, blocked, strict=True)):
             break
         blocked = new
+    else:
+        raise AssertionError("the blocked entries did not settle")
     rows = [tuple(r) for out in outs for r in out.trades[:, [TR_ENTRY_BAR, TR_EXIT_BAR, TR_SIDE, TR_ENTRY_PRICE,
                                                              TR_EXIT_PRICE, TR_REASON]]]
-    return sorted(rows)
+    n_blocked = sum(int((s.entry_long[:, 0] & b[:, 0] & (active == c)).sum()
+                        + (s.entry_short[:, 0] & b[:, 1] & (active == c)).sum())
+                    for c, (s, b) in enumerate(zip(sigs, blocked, strict=True)))
+    return sorted(rows), n_blocked
 
 
-def test_mapping_with_regimes_routed_equals_each_config_by_hand_on_its_regime(tmp_path: Path) -> None:
-    path = _export(tmp_path)
-    mapping = load_mapping(path)
-    assert mapping.detector is not None and mapping.detector["method"] == "rule"
+@pytest.mark.parametrize("source", ["rule", "blocks"])
+def test_mapping_with_regimes_routed_equals_each_config_by_hand_on_its_regime(tmp_path: Path, source: str) -> None:
+    bars = load_arrays([SYMBOL], TF)
+    if source == "rule":  # the detector travels in the mapping; the router labels the bars itself
+        regimes: object = "rule"
+        given = None
+        labels = detect(bars.frame(SYMBOL), "rule").reindex(bars.index).fillna("").to_numpy(dtype=object)
+    else:  # precomputed label series, passed to the fitness run and to the router run
+        labels = _block_labels(bars.n_bars)
+        given = {SYMBOL: pd.Series(labels, index=bars.index)}
+        regimes = given
+    mapping = load_mapping(_export(tmp_path, regimes))
+    assert (mapping.detector is not None) == (source == "rule")
     assert {e.regime for e in mapping.entries} == {"bear", "bull", "high_vol_chop", "low_vol_chop"}
     table = mapping_to_routing_table(mapping, SYMBOL, TF, on_switch="close")
-    rows, results = run_mapping_routed(mapping, config=CONFIG)
+    rows, results = run_mapping_routed(mapping, config=CONFIG, regimes=given)
     assert rows["status"].tolist() == ["ok"]
     result = results[(SYMBOL, TF)]
 
-    bars = load_arrays([SYMBOL], TF)
-    labels = detect(bars.frame(SYMBOL), "rule").reindex(bars.index).fillna("").to_numpy(dtype=object)
     active, routes = _routed(labels, table)
     assert len(routes) >= 2  # the regimes really route to different configurations
-    expected = _by_hand(bars, labels, active, routes)
+    expected, _blocked = _by_hand(bars, labels, active, routes)  # on bundled MSFT: 1 blocked entry each
 
     tr = result.trades
     pos = {t: i for i, t in enumerate(bars.index)}

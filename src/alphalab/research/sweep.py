@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from alphalab.research.series import series_metrics
+from alphalab.research.series import series_metrics_columns
 
 
 def ema_lines(close: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
@@ -67,14 +67,11 @@ def sweep_columns(
     )
     trade_cols = out.trades[:, TR_COL].astype(np.int64) if len(out.trades) else np.empty(0, np.int64)
     counts = np.bincount(trade_cols, minlength=n_cols)
-    rows = []
-    for g in range(n_cols):
-        eq = out.equity[:, g]
-        r = eq[1:] / eq[:-1] - 1.0
-        m = series_metrics(r, periods_per_year)
+    eq = out.equity
+    rows = series_metrics_columns(eq[1:] / eq[:-1] - 1.0, periods_per_year)
+    for g, m in enumerate(rows):
         m["trades"] = float(counts[g])
-        m["final_equity"] = float(eq[-1])
-        rows.append(m)
+        m["final_equity"] = float(eq[-1, g])
     return rows
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from alphalab.data import synthetic
 from alphalab.research.executors import LocalExecutor
+from alphalab.research.series import series_metrics, series_metrics_columns
 from alphalab.research.sweep import ema_cross_sweep, parallel_ema_cross_sweep
 
 PAIRS = [(5, 20), (10, 30), (5, 30), (8, 21)]
@@ -40,3 +44,14 @@ def test_columns_are_independent_of_chunking_and_workers() -> None:
     chunked = parallel_ema_cross_sweep(bars, PAIRS, LocalExecutor(2), chunk=1)
     for a, b, c in zip(together, alone, chunked, strict=True):
         assert a == pytest.approx(b) and a == pytest.approx(c)
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(0, 40), st.integers(1, 5)),
+                  elements=st.one_of(st.floats(-0.5, 0.5), st.just(0.0), st.just(np.nan))))
+def test_column_metrics_equal_per_column_series_metrics(r: np.ndarray) -> None:
+    together = series_metrics_columns(r)
+    for j, m in enumerate(together):
+        ref = series_metrics(r[:, j])
+        assert m.keys() == ref.keys()
+        np.testing.assert_allclose([m[k] for k in ref], [ref[k] for k in ref], rtol=1e-12, atol=1e-12)
