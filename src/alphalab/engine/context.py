@@ -50,11 +50,19 @@ class EventContext:
     def __init__(self, loop: EventLoop) -> None:
         self._loop = loop
         self.messages: list[tuple[np.datetime64, str]] = []
+        # looked up once: strategies call price/position every bar (the state arrays pos and acct
+        # are never replaced during a run, only the record buffers are)
+        self._symbols = loop.bars.symbols
+        self._index = {s: j for j, s in enumerate(self._symbols)}
+        self._columns = {c: getattr(loop.bars, c) for c in OHLCV}
+        self._pos = loop.st[0]
+        self._acct = loop.st[3]
+        self._vectors: dict[EntryRules, np.ndarray] = {}
 
     # -- data -------------------------------------------------------------------------------
     @property
     def symbols(self) -> tuple[str, ...]:
-        return self._loop.bars.symbols
+        return self._symbols
 
     @property
     def timeframe(self) -> str:
@@ -79,8 +87,11 @@ class EventContext:
         return self._loop.bars.slice(0, self._loop.t + 1)
 
     def price(self, column: str = "close", symbol: str | None = None) -> float:
-        j = self._col(symbol)
-        return float(self._loop.bars.column(column)[self._loop.t, j])
+        j = 0 if symbol is None else self._col(symbol)
+        arr = self._columns.get(column)
+        if arr is None:
+            arr = self._loop.bars.column(column)
+        return float(arr.item(self._loop.t, j))
 
     def indicator(self, name: str, **params: Any) -> Mapping[str, np.ndarray]:
         """Return a registry indicator on the bars so far.
@@ -104,15 +115,15 @@ class EventContext:
     # -- account ----------------------------------------------------------------------------
     @property
     def equity(self) -> float:
-        acct = self._loop.st[3]
+        acct = self._acct
         return float(acct[0, L.A_CASH] + acct[0, L.A_VAL])
 
     @property
     def cash(self) -> float:
-        return float(self._loop.st[3][0, L.A_CASH])
+        return float(self._acct.item(0, L.A_CASH))
 
     def position(self, symbol: str) -> float:
-        return float(self._loop.st[0][self._col(symbol), L.P_QTY])
+        return float(self._pos.item(self._col(symbol), L.P_QTY))
 
     # -- orders -----------------------------------------------------------------------------
     def buy(self, symbol: str, quantity: float, *, kind: str = "market", limit: float | None = None,
@@ -137,9 +148,12 @@ class EventContext:
         Returns None when the entry is not accepted (one entry per bar, pyramiding limit).
         """
         j = self._col(symbol)
-        prm = (rules or self._loop.rules).vector()
+        rules = rules or self._loop.rules
+        prm = self._vectors.get(rules)
+        if prm is None:
+            prm = self._vectors[rules] = rules.vector()
         st = self._loop.st
-        q = st[0][j, L.P_QTY]
+        q = st[0].item(j, L.P_QTY)
         if not reverse and q != 0.0 and (q > 0) != (side > 0) and st[1][j, L.Q_EXIT] < 0:
             return None
         return self._market(j, int(side), prm, tag)
@@ -185,8 +199,8 @@ class EventContext:
         if symbol is None:
             return 0
         try:
-            return self.symbols.index(symbol)
-        except ValueError:
+            return self._index[symbol]
+        except KeyError:
             raise EngineError(f"unknown symbol {symbol!r}", hint=f"this run has {list(self.symbols)}") from None
 
     def _market(self, j: int, side: int, prm: np.ndarray, tag: str) -> OrderRef | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from alphalab.engine._jit import RULE
+from alphalab.engine._jit import ENTRY, RULE
 from alphalab.engine.accounting_nb import enter_position, exit_position
 from alphalab.engine.layout import (
     A_CASH,
@@ -132,8 +132,14 @@ def intrabar_exits(
                           costs)
 
 
-@nb.njit(**RULE)
+@nb.njit(**ENTRY)
 def request_exit(st: tuple, a: int, reason: int) -> bool:
+    """Ask to close column ``a``'s position with ``reason`` at the next fill; False when flat or pending."""
+    return _request_exit(st, a, reason)
+
+
+@nb.njit(**RULE)
+def _request_exit(st: tuple, a: int, reason: int) -> bool:
     """Ask to close column ``a``'s position with ``reason`` at the next fill; False when flat or pending."""
     if st[0][a, P_QTY] == 0.0 or st[1][a, Q_EXIT] >= 0.0:
         return False
@@ -141,7 +147,7 @@ def request_exit(st: tuple, a: int, reason: int) -> bool:
     return True
 
 
-@nb.njit(**RULE)
+@nb.njit(**ENTRY)
 def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: int, pyramiding: float) -> bool:
     """Ask to enter ``side`` in column ``a`` with entry rules ``prm`` decided at the close of ``t``.
 
@@ -187,12 +193,12 @@ def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
     if pos[a, P_QTY] == 0.0:
         return
     if force:
-        request_exit(st, a, REASON_REGIME)
+        _request_exit(st, a, REASON_REGIME)
         return
     n = pos[a, P_TSTOP]
     nxt = 0 if fill_close else 1
     if n > 0.0 and (t + nxt) - pos[a, P_BAR] >= n:
-        request_exit(st, a, REASON_TIME_STOP)
+        _request_exit(st, a, REASON_TIME_STOP)
 
 
 @nb.njit(**RULE, inline="always")
@@ -273,7 +279,7 @@ def decide_signals(
     if q != 0.0:
         k = int(pos[a, P_CFG])
         if (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]):
-            request_exit(st, a, REASON_SIGNAL)
+            _request_exit(st, a, REASON_SIGNAL)
     long_e = el[t, a]
     short_e = es[t, a] and settings[S_ALLOW_SHORT] > 0.0
     if long_e == short_e:
@@ -313,7 +319,7 @@ def has_position(st: tuple) -> bool:
 
 
 @nb.njit(**RULE)
-def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
+def _rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
     """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t``."""
     for a in range(st[0].shape[0]):
         if mkt[3][t, a] == mkt[3][t, a]:
@@ -321,7 +327,7 @@ def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
 
 
 @nb.njit(**RULE)
-def open_phase(
+def _open_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, with_rule_exits: bool,
 ) -> None:
@@ -332,11 +338,11 @@ def open_phase(
     if has_position(st):
         intrabar_exits(st, mkt, counts, t, group, costs, settings)
     if with_rule_exits:
-        rule_exits_all(st, mkt, t, fill_close)
+        _rule_exits_all(st, mkt, t, fill_close)
 
 
 @nb.njit(**RULE)
-def end_phase(
+def _end_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
     posq: np.ndarray,
@@ -351,13 +357,38 @@ def end_phase(
     record_bar(st, t, eq, cash, gross, posq)
 
 
-@nb.njit(**RULE)
+@nb.njit(**ENTRY)
+def rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
+    """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t`` (called from Python)."""
+    _rule_exits_all(st, mkt, t, fill_close)
+
+
+@nb.njit(**ENTRY)
+def open_phase(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, with_rule_exits: bool,
+) -> None:
+    """Phases 1-2 of bar ``t`` (fills at the open, intrabar exits), optionally the engine's own exits."""
+    _open_phase(st, mkt, counts, t, group, costs, settings, inst, with_rule_exits)
+
+
+@nb.njit(**ENTRY)
+def end_phase(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
+    posq: np.ndarray,
+) -> None:
+    """Phases 4-5 of bar ``t``: fills at the close (when chosen), marking, end-of-data exits, records."""
+    _end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
+
+
+@nb.njit(**ENTRY)
 def step_phase(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarray, costs: np.ndarray,
     settings: np.ndarray, inst: np.ndarray, eq: np.ndarray, cash: np.ndarray, gross: np.ndarray,
     posq: np.ndarray, with_rule_exits: bool,
 ) -> None:
     """``end_phase`` of bar ``t`` then ``open_phase`` of bar ``t + 1`` in one call (event path speed)."""
-    end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
+    _end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
     if t + 1 < mkt[0].shape[0]:
-        open_phase(st, mkt, counts, t + 1, group, costs, settings, inst, with_rule_exits)
+        _open_phase(st, mkt, counts, t + 1, group, costs, settings, inst, with_rule_exits)
