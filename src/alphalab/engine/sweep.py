@@ -27,7 +27,7 @@ from alphalab.engine.backtest import (
     settings_from_config,
 )
 from alphalab.engine.config import BacktestConfig
-from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings, simulate
+from alphalab.engine.simulate import CURVES, Costs, EntryRules, SimOutput, SimSettings, simulate
 
 
 @dataclass
@@ -43,6 +43,7 @@ def simulate_many(
     bars: BarArrays, signals: Sequence[Any], rules: Sequence[EntryRules], *, costs: Costs = Costs(),
     settings: SimSettings = SimSettings(), capital: float = 100_000.0,
     lot_size: np.ndarray | float = 0.0, min_notional: np.ndarray | float = 0.0,
+    record: Sequence[str] = CURVES,
 ) -> SimOutput:
     """Simulate several signal sets on the same bars in one kernel call, each with its own cash.
 
@@ -54,6 +55,8 @@ def simulate_many(
         Objects with ``entry_long, exit_long, entry_short, exit_short`` (T, A) and ``atr`` (or None).
     rules
         One :class:`EntryRules` per signal set.
+    record
+        Curves to write besides equity (see ``simulate``); sweeps reading only equity pass ``("equity",)``.
 
     Returns
     -------
@@ -77,7 +80,7 @@ def simulate_many(
         stack("entry_long"), stack("exit_long"), stack("entry_short"), stack("exit_short"),
         rules=params, costs=costs, settings=settings, capital=capital, group=np.repeat(np.arange(k), a),
         atr=np.hstack(atrs), lot_size=np.tile(np.broadcast_to(lot_size, (a,)), k),
-        min_notional=np.tile(np.broadcast_to(min_notional, (a,)), k),
+        min_notional=np.tile(np.broadcast_to(min_notional, (a,)), k), record=record,
     )
 
 
@@ -107,7 +110,7 @@ def shared_indicators() -> Iterator[None]:
 
 def _stats(out: SimOutput, k: int, capital: float) -> dict[str, float]:
     eq = out.equity[:, k]
-    tr = out.trades[out.trades[:, L.TR_COL] // max(1, out.positions.shape[1] // out.equity.shape[1]) == k]
+    tr = out.trades[out.group[out.trades[:, L.TR_COL].astype(np.int64)] == k]
     peak = np.maximum.accumulate(eq)
     rets = np.diff(eq) / eq[:-1] if len(eq) > 1 else np.zeros(0)
     sd = float(np.std(rets, ddof=1)) if len(rets) > 1 else 0.0
@@ -170,7 +173,7 @@ def run_sweep(
                 raise EngineError("parameter sets of one sweep must share the same costs")
             out = simulate_many(data, sigs, [rules_from_spec(s) for s in specs], costs=costs.pop(),
                                 settings=settings_from_config(cfg), capital=cfg.capital, lot_size=lot,
-                                min_notional=mn)
+                                min_notional=mn, record=("equity",))
             for k in range(len(part)):
                 curves.append(out.equity[:, k])
                 rows.append(_stats(out, k, cfg.capital))
