@@ -142,7 +142,8 @@ def batch_curves(
     cfg = config or BacktestConfig()
     labels = labels_array(regimes, bars)
     force = leaving_bars(labels, regime) if regime is not None and labels is not None else None
-    specs = [resolve_spec(strategy, dict(p) or None) for p in param_sets]
+    base = resolve_spec(strategy, None)  # resolved once (an id is looked up in the registry once)
+    specs = [base.with_params(dict(p)) if p else base for p in param_sets]
     per_call = max(1, int(max_bytes // max(bars.n_bars * bars.n_assets * BYTES_PER_SET_BAR, 1)))
     results: list[tuple[pd.Series, pd.DataFrame] | None] = [None] * len(specs)
     groups: dict[Any, list[int]] = {}
