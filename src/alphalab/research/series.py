@@ -37,9 +37,10 @@ def series_metrics_columns(returns: np.ndarray, periods_per_year: float = 252.0)
     equity = np.cumprod(1.0 + r, axis=0)
     peak = np.maximum.accumulate(np.vstack([np.ones((1, k)), equity]), axis=0)[1:]
     dd = np.max(1.0 - equity / peak, axis=0)
-    sd = r.std(axis=0, ddof=1) if n > 1 else np.zeros(k)
+    rows = np.ascontiguousarray(r.T)  # reduce along contiguous rows: the same summation as the 1-D version
+    sd = rows.std(axis=1, ddof=1) if n > 1 else np.zeros(k)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = np.where(sd > 0, r.mean(axis=0) / sd * np.sqrt(periods_per_year), 0.0)
+        sharpe = np.where(sd > 0, rows.mean(axis=1) / sd * np.sqrt(periods_per_year), 0.0)
     total = equity[-1] - 1.0
     years = n / periods_per_year
     with np.errstate(divide="ignore", invalid="ignore"):
