@@ -64,6 +64,7 @@ def sweep_columns(
     out = simulate(
         tile(open_), tile(high), tile(low), tile(close), tile(volume), entries, exits,
         settings=SimSettings(allow_short=False), capital=[capital] * n_cols, group=np.arange(n_cols),
+        record=("equity",),
     )
     trade_cols = out.trades[:, TR_COL].astype(np.int64) if len(out.trades) else np.empty(0, np.int64)
     counts = np.bincount(trade_cols, minlength=n_cols)
