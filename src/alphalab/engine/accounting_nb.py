@@ -200,6 +200,8 @@ def enter_position(
         row[P_FEES] += fee
         row[P_SLIP] += q * d
         row[P_N] += 1.0
+        row[P_LOW] = min(row[P_LOW], price)  # the add's fill price bounds MAE/MFE like the first entry's
+        row[P_HIGH] = max(row[P_HIGH], price)
     else:
         _open_row(row, mkt, t, a, side, q, price, fee, q * d, sig, at_close, prm, cfg)
     status = STATUS_PARTIAL if q < req * (1.0 - 1e-9) else STATUS_FILLED

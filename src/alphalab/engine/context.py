@@ -166,6 +166,7 @@ class EventContext:
             if request_exit(self._loop.st, j, REASON_SIGNAL):
                 ref = self._loop.new_ref(j, tag)
                 self._loop.pending_ids[j] = ref.id
+                self._loop.dirty = True
         return ref
 
     def cancel(self, order: OrderRef | int) -> bool:
@@ -209,6 +210,7 @@ class EventContext:
             return None
         ref = loop.new_ref(j, tag)
         loop.pending_ids[j] = ref.id
+        loop.dirty = True
         return ref
 
     def _submit(self, symbol: str, side: int, quantity: float, kind: str, limit: float | None,

@@ -68,6 +68,9 @@ class EventLoop:
         self.indicator_cache: dict[Any, dict[str, np.ndarray]] = {}
         self.t = 0
         self._next_id = 1
+        self.dirty = False  # set by the context when the strategy queues a market order
+        self._skip_from = -1  # first quiet bar whose curves are not written yet (-1: none)
+        self._ffill: np.ndarray | None = None  # forward-filled closes (marks of quiet bars)
         self.ctx = EventContext(self)
 
     def new_ref(self, column: int, tag: str) -> OrderRef:
@@ -148,11 +151,46 @@ class EventLoop:
             )
             self.strategy.on_fill(self.ctx, fill)
 
+    def _quiet(self) -> bool:
+        """Return True when nothing can happen until the strategy acts: flat, nothing pending, no value.
+
+        On such bars the compiled phases only mark prices and write the curves, which
+        ``_catch_up`` reproduces exactly (account value and gross exposure are exactly 0).
+        """
+        pos, pend, acct = self.st[0], self.st[1], self.st[3]
+        return bool(acct[0, L.A_VAL] == 0.0 and acct[0, L.A_GROSS] == 0.0 and not self.working
+                    and not pos[:, L.P_QTY].any() and not pend[:, L.Q_SIDE].any()
+                    and not (pend[:, L.Q_EXIT] >= 0.0).any())
+
+    def _catch_up(self, t: int, curves: tuple[np.ndarray, ...]) -> None:
+        """Write the curves of the quiet bars ``skip_from .. t-1`` and their marks, as the phases would."""
+        t0 = self._skip_from
+        if t0 < 0:
+            return
+        self._skip_from = -1
+        eq, cash, gross, posq = curves
+        pos, acct = self.st[0], self.st[3]
+        eq[t0:t, 0] = acct[0, L.A_CASH] + acct[0, L.A_VAL]
+        cash[t0:t, 0] = acct[0, L.A_CASH]
+        gross[t0:t, 0] = acct[0, L.A_GROSS]
+        posq[t0:t] = pos[:, L.P_QTY]
+        if t > 0:
+            if self._ffill is None:
+                close = self.mkt[3]
+                idx = np.where(close == close, np.arange(close.shape[0])[:, None], 0)
+                self._ffill = np.take_along_axis(close, np.maximum.accumulate(idx, axis=0), axis=0)
+            pos[:, L.P_MARK] = self._ffill[t - 1]  # the last valid close (NaN before the first)
+
     def run(self) -> SimOutput:
-        """Run every bar; return the same raw output as the compiled path."""
+        """Run every bar; return the same raw output as the compiled path.
+
+        Quiet bars (see ``_quiet``) whose strategy submits nothing skip the compiled phases; their
+        curves and marks are written in one step before the next compiled call.
+        """
         n_bars, n_assets = self.bars.n_bars, self.bars.n_assets
         eq, cash, gross = (np.empty((n_bars, 1)) for _ in range(3))
         posq = np.empty((n_bars, n_assets))
+        curves = (eq, cash, gross, posq)
         fill_close = self.settings.fill_at_close
         self.strategy.on_start(self.ctx)
         st_args = (self.mkt, self.counts)
@@ -161,32 +199,48 @@ class EventLoop:
         on_bar = self.strategy.on_bar
         ctx = self.ctx
         opened = False  # whether bar t's open phase already ran (fused into the previous call)
+        quiet = self._quiet()
+        recheck = False
         for t in range(n_bars):
             self.t = t
             working = bool(self.working)
             if working or t % 32 == 0:
                 self._ensure_capacity(32)  # room for the records of the next 32 bars
             n0 = counts[1]
-            if not opened:
+            if not opened and not quiet:
+                self._catch_up(t, curves)
                 open_phase(self.st, *st_args, t, *args, not working)
             if working:
+                self._catch_up(t, curves)
                 self._work_orders(t)
                 rule_exits_all(self.st, self.mkt, t, fill_close)
             if counts[1] > n0:
                 self._after(int(n0))
+                quiet = self._quiet()
+            self.dirty = False
             on_bar(ctx)
-            if self.working:
-                self._ensure_capacity(32)
-            n1 = counts[1]
             # with next-open fills nothing happens between this close and the next open, so both
             # phases run in one compiled call; close fills keep them apart (on_fill may react)
             opened = not fill_close and t + 1 < n_bars
+            if quiet and not self.dirty and not self.working:
+                if self._skip_from < 0:
+                    self._skip_from = t
+                continue
+            if self.working:
+                self._ensure_capacity(32)
+            n1 = counts[1]
+            self._catch_up(t, curves)
             if opened:
                 step_phase(self.st, *st_args, t, *args, eq, cash, gross, posq, not self.working)
             else:
                 end_phase(self.st, *st_args, t, *args, eq, cash, gross, posq)
-            if counts[1] > n1:
+            changed = counts[1] > n1
+            if changed:
                 self._after(int(n1))
+            if changed or recheck or self.dirty:  # the state can only become quiet through orders
+                quiet = self._quiet()
+            recheck = changed  # an exit at the open leaves the account value to the next marking
+        self._catch_up(n_bars, curves)
         self.strategy.on_stop(self.ctx)
         if self.counts[L.OVERFLOW]:
             raise EngineError("the event loop's record buffers overflowed", hint="report this as a bug")
