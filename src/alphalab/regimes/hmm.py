@@ -185,8 +185,12 @@ def _fit_model(
                     random_state=config.seed + i,
                     min_covar=1e-4,
                 )
-            model.fit(x)
-            score = float(model.score(x))
+            try:
+                model.fit(x)
+                score = float(model.score(x))
+            except (ValueError, np.linalg.LinAlgError):
+                # A degenerate start (a covariance that EM drove to singular) is skipped; others remain.
+                continue
             if np.isfinite(score) and score > best_score:
                 best, best_score = model, score
     if best is None:
