@@ -83,31 +83,41 @@ def execute_pending(
 
     Returns True when some order still waits (its column has no bar at ``t``).
     """
-    pos, pend, pend_prm = st[0], st[1], st[2]
     waiting = False
-    for a in range(pos.shape[0]):
-        ex = int(pend[a, Q_EXIT])
-        side = int(pend[a, Q_SIDE])
-        if ex < 0 and side == 0:
-            continue
-        base = mkt[3][t, a] if at_close else mkt[0][t, a]
-        if base != base:
+    for a in range(st[0].shape[0]):
+        if execute_one(st, mkt, counts, t, a, at_close, group, costs, settings, inst):
             waiting = True
-            continue  # no bar for this column: the order waits for its next bar
-        if pos[a, P_MARK] != pos[a, P_MARK]:
-            pos[a, P_MARK] = base
-        g = group[a]
-        t_ref = t if at_close else max(t - 1, 0)
-        if ex >= 0:
-            if pos[a, P_QTY] != 0.0:
-                exit_position(st, mkt, counts, t, a, g, abs(pos[a, P_QTY]), base, t_ref, ex, False,
-                              KIND_MARKET, costs)
-            pend[a, Q_EXIT] = -1.0
-        if side != 0:
-            enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close, False,
-                           KIND_MARKET, pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
-            pend[a, Q_SIDE] = 0.0
     return waiting
+
+
+@nb.njit(**RULE, inline="always")
+def execute_one(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, at_close: bool, group: np.ndarray,
+    costs: np.ndarray, settings: np.ndarray, inst: np.ndarray,
+) -> bool:
+    """Fill column ``a``'s pending market orders at bar ``t`` (exit first); True when they wait."""
+    pos, pend, pend_prm = st[0], st[1], st[2]
+    ex = int(pend[a, Q_EXIT])
+    side = int(pend[a, Q_SIDE])
+    if ex < 0 and side == 0:
+        return False
+    base = mkt[3][t, a] if at_close else mkt[0][t, a]
+    if base != base:
+        return True  # no bar for this column: the order waits for its next bar
+    if pos[a, P_MARK] != pos[a, P_MARK]:
+        pos[a, P_MARK] = base
+    g = group[a]
+    t_ref = t if at_close else max(t - 1, 0)
+    if ex >= 0:
+        if pos[a, P_QTY] != 0.0:
+            exit_position(st, mkt, counts, t, a, g, abs(pos[a, P_QTY]), base, t_ref, ex, False,
+                          KIND_MARKET, costs)
+        pend[a, Q_EXIT] = -1.0
+    if side != 0:
+        enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close, False,
+                       KIND_MARKET, pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
+        pend[a, Q_SIDE] = 0.0
+    return False
 
 
 @nb.njit(**RULE)
@@ -116,20 +126,28 @@ def intrabar_exits(
     settings: np.ndarray,
 ) -> None:
     """Exit positions whose stop, trailing stop or target level the bar ``t`` touches."""
-    pos = st[0]
     target_first = settings[S_TARGET_FIRST] > 0.0
-    for a in range(pos.shape[0]):
-        q = pos[a, P_QTY]
-        if q == 0.0:
-            continue
-        o = mkt[0][t, a]
-        if o != o:
-            continue
-        px, reason, maker = exit_level_hit(pos, a, o, mkt[1][t, a], mkt[2][t, a], target_first)
-        if px == px:
-            kind = KIND_LIMIT if maker else KIND_STOP
-            exit_position(st, mkt, counts, t, a, group[a], abs(q), px, max(t - 1, 0), reason, maker, kind,
-                          costs)
+    for a in range(st[0].shape[0]):
+        intrabar_one(st, mkt, counts, t, a, group, costs, target_first)
+
+
+@nb.njit(**RULE, inline="always")
+def intrabar_one(
+    st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, group: np.ndarray, costs: np.ndarray,
+    target_first: bool,
+) -> None:
+    """Exit column ``a``'s position when bar ``t`` touches its stop, trailing stop or target level."""
+    pos = st[0]
+    q = pos[a, P_QTY]
+    if q == 0.0:
+        return
+    o = mkt[0][t, a]
+    if o != o:
+        return
+    px, reason, maker = exit_level_hit(pos, a, o, mkt[1][t, a], mkt[2][t, a], target_first)
+    if px == px:
+        kind = KIND_LIMIT if maker else KIND_STOP
+        exit_position(st, mkt, counts, t, a, group[a], abs(q), px, max(t - 1, 0), reason, maker, kind, costs)
 
 
 @nb.njit(**ENTRY)
@@ -209,7 +227,7 @@ def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> bool:
     needs ``intrabar_exits``).
     """
     pos, acct = st[0], st[3]
-    close, high, low = mkt[3], mkt[1], mkt[2]
+    close = mkt[3]
     for g in range(acct.shape[0]):
         acct[g, A_VAL] = 0.0
         acct[g, A_GROSS] = 0.0
@@ -218,22 +236,29 @@ def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> bool:
         c = close[t, a]
         if c == c:
             pos[a, P_MARK] = c
-        q = pos[a, P_QTY]
-        if q == 0.0:
-            continue
-        h = high[t, a]
-        lo = low[t, a]
-        if h == h and not (pos[a, P_ATCLOSE] > 0.0 and pos[a, P_BAR] == t):
-            pos[a, P_EXT] = max(pos[a, P_EXT], h) if q > 0.0 else min(pos[a, P_EXT], lo)
-            pos[a, P_LOW] = min(pos[a, P_LOW], lo)
-            pos[a, P_HIGH] = max(pos[a, P_HIGH], h)
-        g = group[a]
-        m = pos[a, P_MARK]
-        acct[g, A_VAL] += q * m
-        acct[g, A_GROSS] += abs(q) * m
-        if pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP] or pos[a, P_TRTYPE] > 0.0:
+        if pos[a, P_QTY] != 0.0 and mark_one(st, mkt, t, a, group[a]):
             levels = True
     return levels
+
+
+@nb.njit(**RULE, inline="always")
+def mark_one(st: tuple, mkt: tuple, t: int, a: int, g: int) -> bool:
+    """Add column ``a``'s open position (marked at ``P_MARK``) to its group's value; ratchet its bounds.
+
+    Returns True when the position has a stop, target or trailing level.
+    """
+    pos, acct = st[0], st[3]
+    q = pos[a, P_QTY]
+    h = mkt[1][t, a]
+    lo = mkt[2][t, a]
+    if h == h and not (pos[a, P_ATCLOSE] > 0.0 and pos[a, P_BAR] == t):
+        pos[a, P_EXT] = max(pos[a, P_EXT], h) if q > 0.0 else min(pos[a, P_EXT], lo)
+        pos[a, P_LOW] = min(pos[a, P_LOW], lo)
+        pos[a, P_HIGH] = max(pos[a, P_HIGH], h)
+    m = pos[a, P_MARK]
+    acct[g, A_VAL] += q * m
+    acct[g, A_GROSS] += abs(q) * m
+    return pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP] or pos[a, P_TRTYPE] > 0.0
 
 
 @nb.njit(**RULE)
@@ -262,7 +287,7 @@ def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.nd
         posq[t, a] = pos[a, P_QTY]
 
 
-@nb.njit(**RULE)
+@nb.njit(**RULE, inline="always")
 def decide_signals(
     st: tuple, t: int, a: int, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
     force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray,

@@ -289,14 +289,19 @@ def simulate(
     inst[:, L.I_MIN_NOTIONAL] = np.broadcast_to(np.asarray(min_notional, dtype=np.float64), (shape[1],))
     cvec, svec = costs.vector(), settings.vector()
     rec = _record_flags(record)
+    n_t, n_g = shape[0], cap.shape[0]
+    eq = np.empty((n_t, n_g))
+    cash = np.empty((n_t if rec[REC_CASH] else 0, n_g))
+    gross = np.empty((n_t if rec[REC_GROSS] else 0, n_g))
+    posq = np.empty((n_t if rec[REC_POSITIONS] else 0, shape[1]))
     n_tr = _capacity(el, es)
     n_or = 2 * n_tr
     while True:  # the buffers are large enough on the first pass; the kernel flags an overflow otherwise
         trades = np.empty((n_tr, L.NTR))
         orders = np.empty((n_or, L.NOR))
-        counts, eq, cash, gross, posq, _pos = simulate_nb(
+        counts, _pos = simulate_nb(
             mkt, el, es, xl, xs, np.ascontiguousarray(cfg), force, params, grp, cap, cvec, svec, inst,
-            trades, orders, rec,
+            trades, orders, eq, cash, gross, posq,
         )
         if not counts[L.OVERFLOW]:
             break
