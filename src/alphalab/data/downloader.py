@@ -11,8 +11,10 @@ an interrupted download keeps what it had written and the next run resumes from 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -163,11 +165,27 @@ def download(
     progress
         Show a progress bar on stderr.
     """
-    from alphalab.data.catalog import Catalog
-
     ex = make_exchange(exchange) if isinstance(exchange, str) else exchange
     tf = Timeframe.parse(timeframe)
-    cat = catalog if catalog is not None else Catalog()
+    cat = _open_catalog(catalog)
+    fetch = partial(_fetch_page, ex, symbol, str(tf), limit=limit, retries=retries, backoff=backoff, sleep=sleep)
+    flush = partial(_flush, cat, ex.id, symbol, tf)
+    result, cursor, end, now = _plan_range(ex, cat, symbol, tf, since, until)
+    with _progress_bar(progress, (end - cursor) // (tf.seconds * 1000), f"{ex.id} {symbol} {tf}") as bar:
+        _fetch_pages(fetch, flush, result, (cursor, end, now), tf, flush_every, bar)
+    return result
+
+
+def _open_catalog(catalog: Any) -> Any:
+    from alphalab.data.catalog import Catalog
+
+    return catalog if catalog is not None else Catalog()
+
+
+def _plan_range(
+    ex: Any, cat: Any, symbol: str, tf: Timeframe, since: Any, until: Any
+) -> tuple[DownloadResult, int, int, int]:
+    """Return the result record and the ``(cursor, end, now)`` range in ms; resume from the last stored bar."""
     step = tf.seconds * 1000
     now = int(ex.milliseconds())
     end = min(_ms(until), now) if until is not None else now
@@ -177,29 +195,48 @@ def download(
     if last is not None and int(last.value // 1_000_000) >= cursor:
         cursor = int(last.value // 1_000_000)
         result.resumed_from = last.isoformat()
-    bar = _progress(progress, (end - cursor) // step, f"{ex.id} {symbol} {tf}")
-    pending: list[list[Any]] = []
-    pages = 0
+    return result, cursor, end, now
+
+
+@contextmanager
+def _progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
+    bar = _progress(enabled, total, label)
     try:
-        while cursor < end:
-            page = _fetch_page(ex, symbol, str(tf), cursor, limit, retries, backoff, sleep, result)
-            rows = [r for r in page if r[0] is not None and cursor <= r[0] < end and r[0] + step <= now]
-            if not rows:
-                break
-            pending.extend(rows)
-            result.bars_fetched += len(rows)
-            next_cursor = int(max(r[0] for r in rows)) + step
-            if bar is not None:
-                bar.advance(bar.task_ids[0], (next_cursor - cursor) // step)
-            cursor, pages = next_cursor, pages + 1
-            if pages % flush_every == 0:
-                _flush(cat, ex.id, symbol, tf, pending, result)
-                pending = []
-        _flush(cat, ex.id, symbol, tf, pending, result)
+        yield bar
     finally:
         if bar is not None:
             bar.stop()
-    return result
+
+
+def _fetch_pages(
+    fetch: Callable[..., list[list[Any]]],
+    flush: Callable[[list[list[Any]], DownloadResult], None],
+    result: DownloadResult,
+    window: tuple[int, int, int],
+    tf: Timeframe,
+    flush_every: int,
+    bar: Any,
+) -> None:
+    """Fetch pages from ``cursor`` until ``end``, keeping closed bars only, flushing every ``flush_every``."""
+    cursor, end, now = window
+    step = tf.seconds * 1000
+    pending: list[list[Any]] = []
+    pages = 0
+    while cursor < end:
+        page = fetch(cursor, result=result)
+        rows = [r for r in page if r[0] is not None and cursor <= r[0] < end and r[0] + step <= now]
+        if not rows:
+            break
+        pending.extend(rows)
+        result.bars_fetched += len(rows)
+        next_cursor = int(max(r[0] for r in rows)) + step
+        if bar is not None:
+            bar.advance(bar.task_ids[0], (next_cursor - cursor) // step)
+        cursor, pages = next_cursor, pages + 1
+        if pages % flush_every == 0:
+            flush(pending, result)
+            pending = []
+    flush(pending, result)
 
 
 def _flush(
