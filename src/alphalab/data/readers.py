@@ -190,6 +190,15 @@ def read_file(
 
         raise NotFoundError(f"{path}: no such file", hint="check the path")
     raw = _load_raw(path, separator)
+    mapping = _resolve_columns(path, raw, columns)
+    index = parse_time(raw[mapping["time"]], unit=time_unit, fmt=time_format, tz=tz).as_unit("ns")
+    out = _price_columns(path, raw, mapping, index)
+    out.attrs["source"] = str(path)
+    return out
+
+
+def _resolve_columns(path: Path, raw: pd.DataFrame, columns: Mapping[str, str] | None) -> dict[str, str]:
+    """Map our fields to the file's columns: guesses, overridden by ``columns``; the OHLC and time must exist."""
     mapping = _guess_columns([str(c) for c in raw.columns])
     for field, name in (columns or {}).items():
         if field not in FIELDS:
@@ -209,7 +218,13 @@ def read_file(
             hint=f"the file has {', '.join(map(str, raw.columns))}; pass a mapping such as --map time=Date",
             source=str(path),
         )
-    index = parse_time(raw[mapping["time"]], unit=time_unit, fmt=time_format, tz=tz).as_unit("ns")
+    return mapping
+
+
+def _price_columns(
+    path: Path, raw: pd.DataFrame, mapping: dict[str, str], index: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Return the float64 price and volume columns on ``index``; raise naming every unreadable value."""
     out = pd.DataFrame(index=index.rename("time"))
     problems: list[Problem] = []
     for field in ("open", "high", "low", "close", "volume", "adj_close"):
@@ -218,18 +233,7 @@ def read_file(
                 out[field] = np.zeros(len(raw))
             continue
         values = pd.to_numeric(raw[mapping[field]], errors="coerce").to_numpy(dtype="float64")
-        text_bad = np.isnan(values) & raw[mapping[field]].notna().to_numpy()
-        for row in np.flatnonzero(text_bad)[:20]:
-            value = raw[mapping[field]].iloc[row]
-            problems.append(
-                Problem(
-                    f"{path}, row {row + 1}, column {mapping[field]}",
-                    f"not a number: {value!r}",
-                    row=int(row) + 1,
-                    column=field,
-                    value=value,
-                )
-            )
+        problems.extend(_unreadable_values(path, raw[mapping[field]], field, values))
         out[field] = values
     if problems:
         raise DataError(
@@ -238,5 +242,22 @@ def read_file(
             source=str(path),
             hint="fix or remove these rows",
         )
-    out.attrs["source"] = str(path)
     return out
+
+
+def _unreadable_values(path: Path, column: pd.Series, field: str, values: np.ndarray) -> list[Problem]:
+    """Name the first 20 cells of ``column`` that hold text which is not a number."""
+    text_bad = np.isnan(values) & column.notna().to_numpy()
+    problems: list[Problem] = []
+    for row in np.flatnonzero(text_bad)[:20]:
+        value = column.iloc[row]
+        problems.append(
+            Problem(
+                f"{path}, row {row + 1}, column {column.name}",
+                f"not a number: {value!r}",
+                row=int(row) + 1,
+                column=field,
+                value=value,
+            )
+        )
+    return problems
