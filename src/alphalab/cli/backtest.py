@@ -27,73 +27,73 @@ SymbolOpt = Annotated[
 ]
 
 
+_OptStr = str | None
+_SlipOpt = Annotated[
+    float | None, typer.Option("--slippage-bps", help="Slippage in basis points (overrides the spec).")
+]
+_RouterOpt = Annotated[
+    Path | None, typer.Option("--router", help="Routing table (JSON): switch configurations by regime.")
+]
+_RegimesOpt = Annotated[
+    _OptStr,
+    typer.Option("--regimes", help="Label regimes with a detector (hmm or rule) for filters and reports."),
+]
+_FillOpt = Annotated[str, typer.Option("--fill", help="next_open (default) or close (flagged in reports).")]
+_ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="Override a parameter: name=value.")]
+
+
 def backtest(
     strategy: Annotated[
-        str | None, typer.Option("--strategy", "-s", help="Strategy id or path to an SDL JSON file.")
+        _OptStr, typer.Option("--strategy", "-s", help="Strategy id or SDL JSON file.")
     ] = None,
     symbol: SymbolOpt = ...,  # type: ignore[assignment]
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe, e.g. 1h or 1d.")] = "1d",
     start: Annotated[
-        str | None, typer.Option("--start", help="First date (inclusive), e.g. 2010-01-01.")
+        _OptStr, typer.Option("--start", help="First date (inclusive), e.g. 2010-01-01.")
     ] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", help="Override a parameter: name=value.")
-    ] = None,
+    end: Annotated[_OptStr, typer.Option("--end", help="Last date (inclusive).")] = None,
+    param: _ParamOpt = None,
     capital: Annotated[float, typer.Option("--capital", help="Starting capital.")] = 100_000.0,
     fee_bps: Annotated[
         float | None, typer.Option("--fee-bps", help="Fee in basis points (overrides the spec).")
     ] = None,
-    slippage_bps: Annotated[
-        float | None, typer.Option("--slippage-bps", help="Slippage in basis points (overrides the spec).")
-    ] = None,
-    fill: Annotated[
-        str, typer.Option("--fill", help="next_open (default) or close (flagged in reports).")
-    ] = "next_open",
-    router: Annotated[
-        Path | None, typer.Option("--router", help="Routing table (JSON): switch configurations by regime.")
-    ] = None,
-    regimes: Annotated[
-        str | None,
-        typer.Option(
-            "--regimes", help="Label market regimes with this detector (hmm or rule) for filters and reports."
-        ),
-    ] = None,
+    slippage_bps: _SlipOpt = None,
+    fill: _FillOpt = "next_open",
+    router: _RouterOpt = None,
+    regimes: _RegimesOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Directory for the result and report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest a strategy on one or more symbols and write an HTML report."""
     from alphalab.workflows import BacktestRequest, run_backtest_request
 
-    request = BacktestRequest(
-        strategy=strategy,
-        symbols=list(symbol),
-        timeframe=timeframe,
-        start=start,
-        end=end,
-        params=list(param or []),
-        capital=capital,
-        fee_bps=fee_bps,
-        slippage_bps=slippage_bps,
-        fill=fill,
-        router=router,
-        regimes=regimes,
-        out=out,
-    )
-    summary = run_backtest_request(request)
-
-    def render() -> None:
-        rows = [(k, v) for k, v in summary["metrics"].items()]
-        table(
-            f"{summary['name']} on {', '.join(summary['symbols'])} ({summary['timeframe']})",
-            ["metric", "value"],
-            rows,
+    summary = run_backtest_request(
+        BacktestRequest(
+            strategy=strategy,
+            symbols=list(symbol),
+            timeframe=timeframe,
+            start=start,
+            end=end,
+            params=list(param or []),
+            capital=capital,
+            fee_bps=fee_bps,
+            slippage_bps=slippage_bps,
+            fill=fill,
+            router=router,
+            regimes=regimes,
+            out=out,
         )
-        typer.echo(f"trades: {summary['trades']}")
-        typer.echo(f"report: {summary['report']}")
-        typer.echo(f"result: {summary['result']}")
+    )
+    emit(summary, as_json=as_json, render=lambda: _render_backtest(summary))
 
-    emit(summary, as_json=as_json, render=render)
+
+def _render_backtest(summary: dict[str, object]) -> None:
+    metrics = summary["metrics"]
+    assert isinstance(metrics, dict)
+    title = f"{summary['name']} on {', '.join(summary['symbols'])} ({summary['timeframe']})"  # type: ignore[arg-type]
+    table(title, ["metric", "value"], list(metrics.items()))
+    for key in ("trades", "report", "result"):
+        typer.echo(f"{key}: {summary[key]}")
 
 
 def lookahead(
