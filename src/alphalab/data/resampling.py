@@ -90,11 +90,24 @@ def resample(
     DataFrame
         A BarFrame labelled by bucket open time.
     """
-    from alphalab.data.validation import infer_calendar, infer_timeframe
-
     tf = Timeframe.parse(timeframe)
     bars = _as_bars(frame)
     times = bars.index.asi8
+    src = _source_timeframe(times, tf, source_timeframe)
+    if times.size == 0:
+        return bars.copy()
+    out = _aggregate(bars, times, tf)
+    if not include_partial and not _last_label_complete(times, int(out.index.asi8[-1]), src, tf, calendar):
+        out = out.iloc[:-1]
+    return out
+
+
+def _source_timeframe(
+    times: np.ndarray, tf: Timeframe, source_timeframe: str | Timeframe | None
+) -> Timeframe:
+    """Return the source bar length after checking the bars are sorted and ``tf`` is a multiple of it."""
+    from alphalab.data.validation import infer_timeframe
+
     if times.size > 1 and np.diff(times).min() <= 0:
         raise DataError(
             "resample needs sorted bars without duplicate timestamps",
@@ -106,8 +119,11 @@ def resample(
             f"cannot resample {src} bars to {tf}",
             hint=f"choose a timeframe that is a whole multiple of {src}",
         )
-    if times.size == 0:
-        return bars.copy()
+    return src
+
+
+def _aggregate(bars: pd.DataFrame, times: np.ndarray, tf: Timeframe) -> pd.DataFrame:
+    """Aggregate every bucket (the last one too, complete or not) with the compiled kernel."""
     from alphalab.data.nb import resample_ohlcv_nb
 
     origin = _WEEK_ORIGIN if tf.unit == "w" else 0
@@ -119,16 +135,20 @@ def resample(
         if c not in OHLCV:
             cols[c] = bars[c].to_numpy()[last]
     index = pd.DatetimeIndex(labels.view("datetime64[ns]"), name="time").tz_localize("UTC")
-    out = pd.DataFrame(cols, index=index)
-    if not include_partial:
-        last_open, label = int(times[-1]), int(labels[-1])
-        complete = last_open + src.nanos >= label + tf.nanos
-        if not complete:
-            cal = calendar or infer_calendar(times, src)
-            complete = _last_bucket_complete(last_open, label, src, tf, cal)
-        if not complete:
-            out = out.iloc[:-1]
-    return out
+    return pd.DataFrame(cols, index=index)
+
+
+def _last_label_complete(
+    times: np.ndarray, label: int, src: Timeframe, tf: Timeframe, calendar: str | None
+) -> bool:
+    """Say whether the bucket labelled ``label`` (the last one) is complete, by time or by the calendar."""
+    from alphalab.data.validation import infer_calendar
+
+    last_open = int(times[-1])
+    if last_open + src.nanos >= label + tf.nanos:
+        return True
+    cal = calendar or infer_calendar(times, src)
+    return _last_bucket_complete(last_open, label, src, tf, cal)
 
 
 def align_to(
