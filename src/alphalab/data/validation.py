@@ -310,6 +310,25 @@ def validate(
         Its ``frame`` is the sorted BarFrame without NaT rows when the data has no errors.
     """
     source = source or str(frame.attrs.get("source", "<frame>"))
+    work, rows, problems = _drop_unreadable_times(frame, source)
+    repairs: list[str] = []
+    if mode == "repair":
+        work, rows, repairs = _repair(work, rows, source)
+    times = pd.DatetimeIndex(work.index).as_unit("ns").asi8
+    problems += _order_problems(source, times, rows)
+    problems += _value_problems(source, work, rows)
+    order, unique = _sort_order(times)
+    sorted_times, sorted_rows = times[order], rows[order]
+    tf, cal = _timeframe_and_calendar(sorted_times, timeframe, calendar)
+    problems += _gap_problems(source, sorted_times[unique], sorted_rows[unique], tf, cal)
+    sorted_frame = work.iloc[order][unique]
+    warnings = _jump_warnings(source, sorted_frame, sorted_rows[unique], jump_ratio)
+    report = ValidationReport(source, str(tf), cal, len(frame), problems, warnings, repairs)
+    return _finish(report, sorted_frame, mode)
+
+
+def _drop_unreadable_times(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """Return the rows with a timestamp, their file row numbers, and a problem for each row without one."""
     rows = np.arange(1, len(frame) + 1)
     idx = pd.DatetimeIndex(frame.index)
     problems = [
@@ -319,26 +338,32 @@ def validate(
         for r in rows[np.asarray(idx.isna())]
     ]
     keep = ~np.asarray(idx.isna())
-    work, rows = frame[keep], rows[keep]
-    repairs: list[str] = []
-    if mode == "repair":
-        work, rows, repairs = _repair(work, rows, source)
-    times = pd.DatetimeIndex(work.index).as_unit("ns").asi8
-    problems += _order_problems(source, times, rows)
-    problems += _value_problems(source, work, rows)
+    return frame[keep], rows[keep], problems
+
+
+def _sort_order(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the stable sort order of ``times`` and, in that order, a mask of first occurrences."""
     order = np.argsort(times, kind="stable")
-    sorted_times, sorted_rows = times[order], rows[order]
+    sorted_times = times[order]
     unique = np.concatenate([[True], np.diff(sorted_times) != 0]) if times.size else np.zeros(0, bool)
+    return order, unique
+
+
+def _timeframe_and_calendar(
+    sorted_times: np.ndarray, timeframe: str | Timeframe | None, calendar: str | None
+) -> tuple[Timeframe, str]:
+    """Parse the given timeframe and calendar, or infer them from the sorted times."""
     tf = Timeframe.parse(timeframe) if timeframe is not None else infer_timeframe(sorted_times)
     cal = calendars.check_calendar(calendar) if calendar else infer_calendar(sorted_times, tf)
-    problems += _gap_problems(source, sorted_times[unique], sorted_rows[unique], tf, cal)
-    sorted_frame = work.iloc[order][unique]
-    warnings = _jump_warnings(source, sorted_frame, sorted_rows[unique], jump_ratio)
-    report = ValidationReport(source, str(tf), cal, len(frame), problems, warnings, repairs)
-    if not problems:
+    return tf, cal
+
+
+def _finish(report: ValidationReport, sorted_frame: pd.DataFrame, mode: Mode) -> ValidationReport:
+    """Attach the BarFrame when there is no error, and raise on errors unless in report mode."""
+    if not report.errors:
         from alphalab.core.bars import ensure_barframe
 
-        report.frame = ensure_barframe(sorted_frame, source=source)
+        report.frame = ensure_barframe(sorted_frame, source=report.source)
     if mode != "report":
         report.raise_for_errors()
     return report
