@@ -177,18 +177,36 @@ def walk_forward(
         is_r = evaluator.returns(strategy, params, symbol, timeframe, fold.train)
         oos_r = evaluator.returns(strategy, params, symbol, timeframe, fold.test)
         pieces.append(oos_r)
-        is_ann = _annualised(is_r.to_numpy(), periods_per_year)
-        oos_ann = _annualised(oos_r.to_numpy(), periods_per_year)
-        rows.append({
-            "fold": fold.index, "status": "ok",
-            "is_start": fold.train.start, "is_stop": fold.train.stop,
-            "oos_start": fold.test.start, "oos_stop": fold.test.stop,
-            "params": params, "is_annual_return": is_ann, "oos_annual_return": oos_ann,
-            "efficiency": oos_ann / is_ann if is_ann not in (0.0,) else float("nan"),
-            "is_sharpe": series_metrics(is_r.to_numpy(), periods_per_year)["sharpe"],
-            "oos_sharpe": series_metrics(oos_r.to_numpy(), periods_per_year)["sharpe"],
-            "trials": len(res.trials),
-        })
+        rows.append(_fold_row(fold, params, is_r, oos_r, len(res.trials), periods_per_year))
+    return _summarise(rows, pieces, chosen, space, periods_per_year)
+
+
+def _fold_row(
+    fold: Fold, params: dict[str, Any], is_r: pd.Series, oos_r: pd.Series, trials: int, periods_per_year: float
+) -> dict[str, Any]:
+    """Return the table row of a fold that found parameters: windows, returns, efficiency, Sharpe."""
+    is_ann = _annualised(is_r.to_numpy(), periods_per_year)
+    oos_ann = _annualised(oos_r.to_numpy(), periods_per_year)
+    return {
+        "fold": fold.index, "status": "ok",
+        "is_start": fold.train.start, "is_stop": fold.train.stop,
+        "oos_start": fold.test.start, "oos_stop": fold.test.stop,
+        "params": params, "is_annual_return": is_ann, "oos_annual_return": oos_ann,
+        "efficiency": oos_ann / is_ann if is_ann not in (0.0,) else float("nan"),
+        "is_sharpe": series_metrics(is_r.to_numpy(), periods_per_year)["sharpe"],
+        "oos_sharpe": series_metrics(oos_r.to_numpy(), periods_per_year)["sharpe"],
+        "trials": trials,
+    }
+
+
+def _summarise(
+    rows: list[dict[str, Any]],
+    pieces: list[pd.Series],
+    chosen: list[dict[str, Any]],
+    space: SearchSpace,
+    periods_per_year: float,
+) -> WalkForwardResult:
+    """Join the OOS pieces into one curve and compute its metrics, the overall efficiency and stability."""
     folds = pd.DataFrame(rows)
     if not pieces:
         raise ConfigError("no fold found a feasible parameter set", hint="relax the constraints")
