@@ -185,7 +185,8 @@ def enter_position(
                               rate, costs[C_FIXED]))
     q = round_lot(q, inst[a, I_LOT])
     if q <= 0.0 or q * price < inst[a, I_MIN_NOTIONAL] or not price > 0.0:
-        write_order(st[6], counts, t, sig, a, side, kind, req, 0.0, np.nan, 0.0, 0.0, STATUS_REJECTED, -1)
+        write_order(st[6], counts, t, sig, a, side, kind, req, 0.0, np.nan, 0.0, 0.0, np.int64(STATUS_REJECTED),
+                    np.int64(-1))
         return 0.0
     fee = fee_of(q * price, maker, costs)
     acct[g, A_CASH] -= side * q * price + fee
@@ -205,7 +206,7 @@ def enter_position(
     else:
         _open_row(row, mkt, t, a, side, q, price, fee, q * d, sig, at_close, prm, cfg)
     status = STATUS_PARTIAL if q < req * (1.0 - 1e-9) else STATUS_FILLED
-    write_order(st[6], counts, t, sig, a, side, kind, req, q, price, fee, q * d, status, -1)
+    write_order(st[6], counts, t, sig, a, side, kind, req, q, price, fee, q * d, status, np.int64(-1))
     return q
 
 
@@ -270,7 +271,7 @@ def exit_position(
     kn = int(row[P_KN])
     st[4][a, kn % KMAX] = pnl / (row[P_PRICE] * q)
     row[P_KN] = kn + 1
-    write_order(st[6], counts, t, int(row[P_SIG]), a, -side, kind, q, q, price, fee, q * d, STATUS_FILLED,
+    write_order(st[6], counts, t, int(row[P_SIG]), a, -side, kind, q, q, price, fee, q * d, np.int64(STATUS_FILLED),
                 reason)
     row[P_QTY] -= side * q
     row[P_FEES] -= e_fee

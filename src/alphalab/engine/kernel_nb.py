@@ -90,7 +90,7 @@ def execute_pending(
     return waiting
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def execute_one(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, at_close: bool, group: np.ndarray,
     costs: np.ndarray, settings: np.ndarray, inst: np.ndarray,
@@ -110,12 +110,12 @@ def execute_one(
     t_ref = t if at_close else max(t - 1, 0)
     if ex >= 0:
         if pos[a, P_QTY] != 0.0:
-            exit_position(st, mkt, counts, t, a, g, abs(pos[a, P_QTY]), base, t_ref, ex, False,
-                          KIND_MARKET, costs)
+            exit_position(st, mkt, counts, t, a, g, abs(pos[a, P_QTY]), base, t_ref, ex, np.bool_(False),
+                          np.int64(KIND_MARKET), costs)
         pend[a, Q_EXIT] = -1.0
     if side != 0:
-        enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close, False,
-                       KIND_MARKET, pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
+        enter_position(st, mkt, counts, t, a, g, side, base, t_ref, int(pend[a, Q_SIG]), at_close,
+                       np.bool_(False), np.int64(KIND_MARKET), pend_prm[a], int(pend[a, Q_CFG]), costs, settings, inst)
         pend[a, Q_SIDE] = 0.0
     return False
 
@@ -131,7 +131,7 @@ def intrabar_exits(
         intrabar_one(st, mkt, counts, t, a, group, costs, target_first)
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def intrabar_one(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, group: np.ndarray, costs: np.ndarray,
     target_first: bool,
@@ -211,12 +211,12 @@ def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
     if pos[a, P_QTY] == 0.0:
         return
     if force:
-        _request_exit(st, a, REASON_REGIME)
+        _request_exit(st, a, np.int64(REASON_REGIME))
         return
     n = pos[a, P_TSTOP]
     nxt = 0 if fill_close else 1
     if n > 0.0 and (t + nxt) - pos[a, P_BAR] >= n:
-        _request_exit(st, a, REASON_TIME_STOP)
+        _request_exit(st, a, np.int64(REASON_TIME_STOP))
 
 
 @nb.njit(**RULE, inline="always")
@@ -268,8 +268,8 @@ def close_all(st: tuple, mkt: tuple, counts: np.ndarray, t: int, group: np.ndarr
     for a in range(pos.shape[0]):
         q = pos[a, P_QTY]
         if q != 0.0:
-            exit_position(st, mkt, counts, t, a, group[a], abs(q), pos[a, P_MARK], t, REASON_END, False,
-                          KIND_MARKET, costs)
+            exit_position(st, mkt, counts, t, a, group[a], abs(q), pos[a, P_MARK], t,
+                          np.int64(REASON_END), np.bool_(False), np.int64(KIND_MARKET), costs)
         st[1][a, Q_EXIT] = -1.0
         st[1][a, Q_SIDE] = 0.0
 
@@ -287,7 +287,7 @@ def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.nd
         posq[t, a] = pos[a, P_QTY]
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def decide_signals(
     st: tuple, t: int, a: int, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
     force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray,
@@ -304,7 +304,7 @@ def decide_signals(
     if q != 0.0:
         k = int(pos[a, P_CFG])
         if (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]):
-            _request_exit(st, a, REASON_SIGNAL)
+            _request_exit(st, a, np.int64(REASON_SIGNAL))
     long_e = el[t, a]
     short_e = es[t, a] and settings[S_ALLOW_SHORT] > 0.0
     if long_e == short_e:
@@ -348,7 +348,7 @@ def _rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
     """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t``."""
     for a in range(st[0].shape[0]):
         if mkt[3][t, a] == mkt[3][t, a]:
-            rule_exit(st, t, a, False, fill_close)
+            rule_exit(st, t, a, np.bool_(False), fill_close)
 
 
 @nb.njit(**RULE)
@@ -359,7 +359,7 @@ def _open_phase(
     """Phases 1-2 of bar ``t`` (fills at the open, intrabar exits), optionally the engine's own exits."""
     fill_close = settings[S_FILL_CLOSE] > 0.0
     if not fill_close and has_pending(st):
-        execute_pending(st, mkt, counts, t, False, group, costs, settings, inst)
+        execute_pending(st, mkt, counts, t, np.bool_(False), group, costs, settings, inst)
     if has_position(st):
         intrabar_exits(st, mkt, counts, t, group, costs, settings)
     if with_rule_exits:
@@ -374,7 +374,7 @@ def _end_phase(
 ) -> None:
     """Phases 4-5 of bar ``t``: fills at the close (when chosen), marking, end-of-data exits, records."""
     if settings[S_FILL_CLOSE] > 0.0 and has_pending(st):
-        execute_pending(st, mkt, counts, t, True, group, costs, settings, inst)
+        execute_pending(st, mkt, counts, t, np.bool_(True), group, costs, settings, inst)
     mark_bar(st, mkt, t, group)
     if t == mkt[0].shape[0] - 1:
         close_all(st, mkt, counts, t, group, costs)

@@ -100,13 +100,14 @@ def _signal_bars(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
     """Return, per bar, whether any column has an entry, exit or forced-exit signal."""
     n_bars, n_assets = el.shape
     sig = np.zeros(n_bars, dtype=np.bool_)
-    _or_rows(sig, el.reshape(-1), 0, n_assets)
-    _or_rows(sig, es.reshape(-1), 0, n_assets)
+    zero = np.int64(0)  # not a literal: one specialisation of _or_rows
+    _or_rows(sig, el.reshape(-1), zero, n_assets)
+    _or_rows(sig, es.reshape(-1), zero, n_assets)
     for k in range(xl.shape[0]):
         _or_rows(sig, xl.reshape(-1), k * n_bars * n_assets, n_assets)
         _or_rows(sig, xs.reshape(-1), k * n_bars * n_assets, n_assets)
     if force.shape[0] > 1:
-        _or_rows(sig, force.reshape(-1), 0, n_assets)
+        _or_rows(sig, force.reshape(-1), zero, n_assets)
     return sig
 
 
@@ -138,12 +139,12 @@ def _bar_loop(
     fill_close = settings[S_FILL_CLOSE] > 0.0
     target_first = settings[S_TARGET_FIRST] > 0.0
     olist = lists[1]
-    npend = 0
-    nopen = 0
+    npend = np.int64(0)  # np.int64: a literal 0 would make numba compile extra specialisations
+    nopen = np.int64(0)
     levels = False
     tstop = False  # some open position may have a time stop
-    n_closed = 0  # trades recorded when olist was last compacted
-    t = 0
+    n_closed = np.int64(0)  # trades recorded when olist was last compacted
+    t = np.int64(0)
     while t < n_bars:
         if npend == 0 and nopen == 0 and not sig[t] and t < n_bars - 1:
             t = _quiet_run(sig, t, n_bars - 1, acct, pos, eq, cash, gross, posq)
@@ -153,7 +154,7 @@ def _bar_loop(
             t, levels = _held_run(st, mkt, sig, t, n_bars - 1, group, olist, nopen, eq, cash, gross, posq)
             continue
         if npend > 0 and not fill_close:
-            npend, nopen, ts = _execute_list(st, mkt, counts, t, False, lists, npend, nopen, group, costs,
+            npend, nopen, ts = _execute_list(st, mkt, counts, t, np.bool_(False), lists, npend, nopen, group, costs,
                                              settings, inst)
             levels = True
             tstop = tstop or ts
@@ -162,7 +163,7 @@ def _bar_loop(
         if sig[t] or tstop:
             npend = _decide_all(st, mkt, t, lists, npend, el, es, xl, xs, cfg_idx, force, params, settings)
         if fill_close and npend > 0:
-            npend, nopen, ts = _execute_list(st, mkt, counts, t, True, lists, npend, nopen, group, costs, settings,
+            npend, nopen, ts = _execute_list(st, mkt, counts, t, np.bool_(True), lists, npend, nopen, group, costs, settings,
                                              inst)
             levels = True
             tstop = tstop or ts
@@ -233,7 +234,7 @@ def _intrabar_list(
         intrabar_one(st, mkt, counts, t, olist[i], group, costs, target_first)
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def _decide_all(
     st: tuple, mkt: tuple, t: int, lists: np.ndarray, npend: int, el: np.ndarray, es: np.ndarray,
     xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray, force: np.ndarray, params: np.ndarray,
@@ -282,7 +283,7 @@ def _last_close(close: np.ndarray, t: int, a: int) -> float:
     return np.nan
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def _execute_list(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, at_close: bool, lists: np.ndarray, npend: int,
     nopen: int, group: np.ndarray, costs: np.ndarray, settings: np.ndarray, inst: np.ndarray,
