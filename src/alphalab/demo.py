@@ -43,7 +43,6 @@ def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any
     """Run the demo backtests; return a summary with every run's metrics and report path."""
     target = _run_dir(out, "demo")
     started = time.perf_counter()
-    _compile_in_parallel(progress)
     runs: list[dict[str, Any]] = []
     for i, run in enumerate(DEMO_RUNS, 1):
         if progress:
@@ -71,29 +70,6 @@ def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any
     return result
 
 
-def _compile_in_parallel(progress: bool) -> None:
-    """Compile the engine in a child process while this one compiles the signal kernels.
-
-    On a warm numba cache both steps only load compiled code; on a first run this halves the wait.
-    """
-    import subprocess
-
-    from alphalab.data import load_arrays
-    from alphalab.sdl import compile as compile_plan
-    from alphalab.strategies.registry import get
-
-    if progress:
-        print(
-            "preparing (numba compiles on the first run; cached afterwards) ...", file=sys.stderr, flush=True
-        )
-    child = subprocess.Popen([sys.executable, "-m", "alphalab.engine.warmup"])
-    try:
-        for run in DEMO_RUNS:
-            compile_plan(get(run.strategy)).signals(load_arrays(list(run.symbols), run.timeframe))
-    finally:
-        child.wait()
-
-
 def _print_table(result: dict[str, Any]) -> None:
     from alphalab.cli._common import table
 
@@ -103,9 +79,7 @@ def _print_table(result: dict[str, Any]) -> None:
         for r in result["runs"]
     ]
     table(
-        "AlphaLab demo: built-in strategies on the bundled data",
-        ["strategy", "symbols", "tf", *_HEADERS],
-        rows,
+        "AlphaLab demo: built-in strategies on the bundled data", ["strategy", "symbols", "tf", *_HEADERS], rows
     )
     print(f"\nReports written to {result['out']}")
     print(f"Open {result['index']} in a browser. ({result['seconds']} s)")
