@@ -145,7 +145,7 @@ def sizing_quantity(
     pos = st[0]
     acct = st[3]
     equity = acct[g, A_CASH] + acct[g, A_VAL]
-    atr_sig = atr_at(mkt, sig, a)
+    atr_sig = atr_at(mkt[5], sig, a)
     dist = stop_distance(int(prm[R_SL_TYPE]), prm[R_SL_VAL], base, atr_sig)
     size_type = int(prm[R_SIZE_TYPE])
     kf = 0.0
@@ -215,7 +215,7 @@ def _open_row(
     row: np.ndarray, mkt: tuple, t: int, a: int, side: int, q: float, price: float, fee: float, slip: float,
     sig: int, at_close: bool, prm: np.ndarray, cfg: int,
 ) -> None:
-    atr_sig = atr_at(mkt, sig, a)
+    atr_sig = atr_at(mkt[5], sig, a)
     sl, tp = initial_levels(side, price, int(prm[R_SL_TYPE]), prm[R_SL_VAL], int(prm[R_TP_TYPE]),
                             prm[R_TP_VAL], atr_sig)
     row[P_QTY] = side * q
@@ -267,7 +267,7 @@ def exit_position(
     e_fee = row[P_FEES] * frac
     e_slip = row[P_SLIP] * frac
     pnl = side * (price - row[P_PRICE]) * q - e_fee - fee
-    _write_trade(st, counts, row, a, side, t, q, price, fee + e_fee, e_slip + q * d, pnl, reason)
+    _write_trade(st[5], counts, row, a, side, t, q, price, fee + e_fee, e_slip + q * d, pnl, reason)
     kn = int(row[P_KN])
     st[4][a, kn % KMAX] = pnl / (row[P_PRICE] * q)
     row[P_KN] = kn + 1
@@ -288,10 +288,9 @@ def exit_position(
 
 @nb.njit(**RULE)
 def _write_trade(
-    st: tuple, counts: np.ndarray, row: np.ndarray, a: int, side: int, t: int, q: float, price: float,
+    trades: np.ndarray, counts: np.ndarray, row: np.ndarray, a: int, side: int, t: int, q: float, price: float,
     fees: float, slip: float, pnl: float, reason: int,
 ) -> None:
-    trades = st[5]
     n = counts[N_TRADES]
     if n >= trades.shape[0]:
         counts[OVERFLOW] = 1

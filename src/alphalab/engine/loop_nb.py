@@ -98,32 +98,31 @@ def simulate_nb(
 @nb.njit(cache=True, error_model="numpy")
 def _signal_bars(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, force: np.ndarray) -> np.ndarray:
     """Return, per bar, whether any column has an entry, exit or forced-exit signal."""
-    n_bars, n_assets = el.shape
-    sig = np.zeros(n_bars, dtype=np.bool_)
-    zero = np.int64(0)  # not a literal: one specialisation of _or_rows
-    _or_rows(sig, el.reshape(-1), zero, n_assets)
-    _or_rows(sig, es.reshape(-1), zero, n_assets)
-    for k in range(xl.shape[0]):
-        _or_rows(sig, xl.reshape(-1), k * n_bars * n_assets, n_assets)
-        _or_rows(sig, xs.reshape(-1), k * n_bars * n_assets, n_assets)
-    if force.shape[0] > 1:
-        _or_rows(sig, force.reshape(-1), zero, n_assets)
+    sig = np.empty(el.shape[0], dtype=np.bool_)
+    _or_signals(sig, el, es, xl, xs, force)
     return sig
 
 
 @nb.njit(**RULE)
-def _or_rows(sig: np.ndarray, flat: np.ndarray, off: int, n_assets: int) -> None:
-    """``sig[t] |= any(flat[off + t * n_assets : off + (t + 1) * n_assets])`` (a row-major bool block)."""
-    if n_assets == 1:
-        for t in range(sig.shape[0]):
-            sig[t] |= flat[off + t]
+def _or_signals(sig: np.ndarray, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
+                force: np.ndarray) -> None:
+    """``sig[t] = any`` entry, exit or forced-exit signal of any column at ``t``, in one pass over the bars."""
+    n_bars, n_assets = el.shape
+    has_force = force.shape[0] > 1
+    if n_assets == 1 and xl.shape[0] == 1 and not has_force:  # the common case: a loop numba vectorises
+        f_el, f_es, f_xl, f_xs = el.reshape(-1), es.reshape(-1), xl.reshape(-1), xs.reshape(-1)
+        for t in range(n_bars):
+            sig[t] = f_el[t] | f_es[t] | f_xl[t] | f_xs[t]
         return
-    for t in range(sig.shape[0]):
+    for t in range(n_bars):
         s = False
-        base = off + t * n_assets
         for a in range(n_assets):
-            s |= flat[base + a]
-        sig[t] |= s
+            s |= el[t, a] | es[t, a]
+            for k in range(xl.shape[0]):
+                s |= xl[k, t, a] | xs[k, t, a]
+            if has_force:
+                s |= force[t, a]
+        sig[t] = s
 
 
 @nb.njit(**RULE)

@@ -3,7 +3,7 @@
 Every path (the compiled bar loop and the event-driven loop) calls these functions, so a rule
 exists exactly once. Arrays follow the layouts in :mod:`alphalab.engine.layout`; ``mkt`` is the
 tuple ``(open, high, low, close, volume, atr)`` of (time, asset) float64 arrays (``atr`` may
-be empty, (0, asset), when the run has none; read it through :func:`atr_at`).
+be empty, (0, asset), when the run has none; read it through :func:`atr_at` with ``mkt[5]``).
 """
 
 from __future__ import annotations
@@ -51,9 +51,8 @@ REASON_TRAILING_STOP = 3
 
 
 @nb.njit(**RULE)
-def atr_at(mkt: tuple, t: int, a: int) -> float:
-    """Return the ATR of column ``a`` at bar ``t`` (NaN when the run has no ATR: an empty array)."""
-    x = mkt[5]
+def atr_at(x: np.ndarray, t: int, a: int) -> float:
+    """Return the ATR ``x`` of column ``a`` at bar ``t`` (NaN when the run has no ATR: an empty array)."""
     if t < x.shape[0]:
         return x[t, a]
     return np.nan
@@ -79,7 +78,7 @@ def slip_of(price: float, qty: float, t_ref: int, a: int, mkt: tuple, costs: np.
     if kind == SLIP_BPS:
         d = price * v * 1e-4
     elif kind == SLIP_ATR:
-        x = atr_at(mkt, t_ref, a)
+        x = atr_at(mkt[5], t_ref, a)
         d = v * x if x == x else 0.0
     elif kind == SLIP_RANGE:
         x = mkt[1][t_ref, a] - mkt[2][t_ref, a]
