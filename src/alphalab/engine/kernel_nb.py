@@ -131,7 +131,7 @@ def intrabar_exits(
         intrabar_one(st, mkt, counts, t, a, group, costs, target_first)
 
 
-@nb.njit(**RULE)
+@nb.njit(**RULE, inline="always")  # small: inlined into the per-bar loops over columns
 def intrabar_one(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, a: int, group: np.ndarray, costs: np.ndarray,
     target_first: bool,

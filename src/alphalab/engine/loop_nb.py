@@ -223,7 +223,7 @@ def _quiet_run(
     return t
 
 
-@nb.njit(**RULE)
+@nb.njit(**RULE, inline="always")  # one call site: no state-tuple call per bar
 def _intrabar_list(
     st: tuple, mkt: tuple, counts: np.ndarray, t: int, olist: np.ndarray, nopen: int, group: np.ndarray,
     costs: np.ndarray, target_first: bool,
@@ -233,7 +233,7 @@ def _intrabar_list(
         intrabar_one(st, mkt, counts, t, olist[i], group, costs, target_first)
 
 
-@nb.njit(**RULE)
+@nb.njit(**RULE, inline="always")  # one call site: no state-tuple call per bar
 def _decide_all(
     st: tuple, mkt: tuple, t: int, lists: np.ndarray, npend: int, el: np.ndarray, es: np.ndarray,
     xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray, force: np.ndarray, params: np.ndarray,
