@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,12 @@ _SIZE_TYPES = {
     "fixed_notional": L.SIZE_NOTIONAL,
     "kelly": L.SIZE_KELLY,
 }
-_SLIP_TYPES = {"bps": L.SLIP_BPS, "atr_fraction": L.SLIP_ATR, "range_fraction": L.SLIP_RANGE,
-               "volume_impact": L.SLIP_VOLUME}
+_SLIP_TYPES = {
+    "bps": L.SLIP_BPS,
+    "atr_fraction": L.SLIP_ATR,
+    "range_fraction": L.SLIP_RANGE,
+    "volume_impact": L.SLIP_VOLUME,
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,9 @@ class Costs:
     def vector(self) -> np.ndarray:
         """Return the costs as the kernel's vector (layout ``C_*``)."""
         if self.slippage not in _SLIP_TYPES:
-            raise EngineError(f"unknown slippage model {self.slippage!r}", hint=f"use one of {list(_SLIP_TYPES)}")
+            raise EngineError(
+                f"unknown slippage model {self.slippage!r}", hint=f"use one of {list(_SLIP_TYPES)}"
+            )
         if min(self.fee_bps, self.fee_fixed, self.slippage_value) < 0 or (self.maker_fee_bps or 0) < 0:
             raise EngineError("fees and slippage cannot be negative")
         v = np.zeros(L.NCOST)
@@ -215,14 +222,26 @@ def _capacity(el: np.ndarray, es: np.ndarray) -> int:
 
 
 def simulate(
-    open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray,
-    entry_long: np.ndarray, exit_long: np.ndarray | None = None,
-    entry_short: np.ndarray | None = None, exit_short: np.ndarray | None = None, *,
-    rules: EntryRules | Sequence[EntryRules] | np.ndarray = EntryRules(), costs: Costs = Costs(),
-    settings: SimSettings = SimSettings(), capital: float | Sequence[float] = 100_000.0,
-    group: Sequence[int] | np.ndarray | None = None, atr: np.ndarray | None = None,
-    force_exit: np.ndarray | None = None, config_index: np.ndarray | None = None,
-    lot_size: float | Sequence[float] | np.ndarray = 0.0, min_notional: float | Sequence[float] | np.ndarray = 0.0,
+    open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    volume: np.ndarray,
+    entry_long: np.ndarray,
+    exit_long: np.ndarray | None = None,
+    entry_short: np.ndarray | None = None,
+    exit_short: np.ndarray | None = None,
+    *,
+    rules: EntryRules | Sequence[EntryRules] | np.ndarray = EntryRules(),
+    costs: Costs = Costs(),
+    settings: SimSettings = SimSettings(),
+    capital: float | Sequence[float] = 100_000.0,
+    group: Sequence[int] | np.ndarray | None = None,
+    atr: np.ndarray | None = None,
+    force_exit: np.ndarray | None = None,
+    config_index: np.ndarray | None = None,
+    lot_size: float | Sequence[float] | np.ndarray = 0.0,
+    min_notional: float | Sequence[float] | np.ndarray = 0.0,
     record: Sequence[str] = CURVES,
 ) -> SimOutput:
     """Simulate signals over (time, asset) arrays with the compiled bar loop.
@@ -256,13 +275,70 @@ def simulate(
     shape = np.shape(close)
     if len(shape) != 2:
         raise EngineError(f"bars must be 2-D (time x asset), got shape {shape}")
+    params = build_params(rules, shape)
+    mkt = _market((open_, high, low, close, volume), atr, params, costs, shape)
+    el = _as_mask(entry_long, shape, "entry_long")
+    es = _as_mask(entry_short, shape, "entry_short")
+    xl = _exit_stack(exit_long, shape, "exit_long")
+    xs = _exit_stack(exit_short, shape, "exit_short")
+    if xl.shape[0] != xs.shape[0]:
+        raise EngineError("exit_long and exit_short stacks must have the same depth K")
+    cfg = (
+        np.zeros((1, 1), dtype=np.int64) if config_index is None else np.asarray(config_index, dtype=np.int64)
+    )
+    if cfg.ndim != 2 or (cfg.size and (cfg.min() < 0 or cfg.max() >= xl.shape[0])):
+        raise EngineError(f"config_index must be (T, A) ints in [0, {xl.shape[0]})")
+    force = (
+        np.zeros((1, 1), dtype=np.bool_) if force_exit is None else _as_mask(force_exit, shape, "force_exit")
+    )
+    grp, cap = _groups(group, capital, shape[1])
+    inst = np.empty((shape[1], L.NINST))
+    inst[:, L.I_LOT] = np.broadcast_to(np.asarray(lot_size, dtype=np.float64), (shape[1],))
+    inst[:, L.I_MIN_NOTIONAL] = np.broadcast_to(np.asarray(min_notional, dtype=np.float64), (shape[1],))
+    curves = _curves(_record_flags(record), shape, cap.shape[0])
+    args = (
+        mkt,
+        el,
+        es,
+        xl,
+        xs,
+        np.ascontiguousarray(cfg),
+        force,
+        params,
+        grp,
+        cap,
+        costs.vector(),
+        settings.vector(),
+        inst,
+    )
+    trades, orders, counts = _run_kernel(args, curves, _capacity(el, es))
+    eq, cash, gross, posq = curves
+    return SimOutput(
+        trades[: counts[L.N_TRADES]].copy(),
+        orders[: counts[L.N_ORDERS]].copy(),
+        eq,
+        cash,
+        gross,
+        posq,
+        grp,
+        cap,
+    )
+
+
+def _market(
+    bars: tuple[np.ndarray, ...],
+    atr: np.ndarray | None,
+    params: np.ndarray,
+    costs: Costs,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, ...]:
+    """Return the market tuple (open, high, low, close, volume, atr) as contiguous float64 arrays."""
     mkt_list = []
-    for name, arr in (("open", open_), ("high", high), ("low", low), ("close", close), ("volume", volume)):
+    for name, arr in zip(("open", "high", "low", "close", "volume"), bars, strict=True):
         a = np.ascontiguousarray(arr, dtype=np.float64)
         if a.shape != shape:
             raise EngineError(f"{name} has shape {a.shape}, expected {shape}")
         mkt_list.append(a)
-    params = build_params(rules, shape)
     uses_atr = bool(np.any(np.isin(params[L.R_SL_TYPE], [L.SL_ATR])) or np.any(params[L.R_TR_TYPE] == 2))
     if atr is None:
         if uses_atr or costs.slippage == "atr_fraction":
@@ -272,44 +348,35 @@ def simulate(
         atr_arr = np.ascontiguousarray(atr, dtype=np.float64)
         if atr_arr.shape != shape:
             raise EngineError(f"atr has shape {atr_arr.shape}, expected {shape}")
-    mkt = (*mkt_list, atr_arr)
-    el = _as_mask(entry_long, shape, "entry_long")
-    es = _as_mask(entry_short, shape, "entry_short")
-    xl = _exit_stack(exit_long, shape, "exit_long")
-    xs = _exit_stack(exit_short, shape, "exit_short")
-    if xl.shape[0] != xs.shape[0]:
-        raise EngineError("exit_long and exit_short stacks must have the same depth K")
-    cfg = np.zeros((1, 1), dtype=np.int64) if config_index is None else np.asarray(config_index, dtype=np.int64)
-    if cfg.ndim != 2 or (cfg.size and (cfg.min() < 0 or cfg.max() >= xl.shape[0])):
-        raise EngineError(f"config_index must be (T, A) ints in [0, {xl.shape[0]})")
-    force = np.zeros((1, 1), dtype=np.bool_) if force_exit is None else _as_mask(force_exit, shape, "force_exit")
-    grp, cap = _groups(group, capital, shape[1])
-    inst = np.empty((shape[1], L.NINST))
-    inst[:, L.I_LOT] = np.broadcast_to(np.asarray(lot_size, dtype=np.float64), (shape[1],))
-    inst[:, L.I_MIN_NOTIONAL] = np.broadcast_to(np.asarray(min_notional, dtype=np.float64), (shape[1],))
-    cvec, svec = costs.vector(), settings.vector()
-    rec = _record_flags(record)
-    n_t, n_g = shape[0], cap.shape[0]
+    return (*mkt_list, atr_arr)
+
+
+def _curves(
+    rec: np.ndarray, shape: tuple[int, ...], n_g: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Allocate the recorded curves (equity always; the others only when recorded)."""
+    n_t = shape[0]
     eq = np.empty((n_t, n_g))
     cash = np.empty((n_t if rec[REC_CASH] else 0, n_g))
     gross = np.empty((n_t if rec[REC_GROSS] else 0, n_g))
     posq = np.empty((n_t if rec[REC_POSITIONS] else 0, shape[1]))
-    n_tr = _capacity(el, es)
+    return eq, cash, gross, posq
+
+
+def _run_kernel(
+    args: tuple[Any, ...], curves: tuple[np.ndarray, ...], n_tr: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the compiled loop, growing the record buffers when the kernel flags an overflow."""
+    kernel: Any = simulate_nb
     n_or = 2 * n_tr
     while True:  # the buffers are large enough on the first pass; the kernel flags an overflow otherwise
         trades = np.empty((n_tr, L.NTR))
         orders = np.empty((n_or, L.NOR))
-        counts, _pos = simulate_nb(
-            mkt, el, es, xl, xs, np.ascontiguousarray(cfg), force, params, grp, cap, cvec, svec, inst,
-            trades, orders, eq, cash, gross, posq,
-        )
+        counts, _pos = kernel(*args, trades, orders, *curves)
         if not counts[L.OVERFLOW]:
-            break
+            return trades, orders, counts
         n_tr = max(n_tr * 2, int(counts[L.N_TRADES]) + 1)
         n_or = max(n_or * 2, int(counts[L.N_ORDERS]) + 1)
-    return SimOutput(
-        trades[: counts[L.N_TRADES]].copy(), orders[: counts[L.N_ORDERS]].copy(), eq, cash, gross, posq, grp, cap
-    )
 
 
 def _groups(group: Sequence[int] | np.ndarray | None, capital: float | Sequence[float], n: int) -> tuple:
