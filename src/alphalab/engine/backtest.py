@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,20 +45,24 @@ def rules_from_spec(spec: Any) -> EntryRules:
 
 def costs_from_spec(spec: Any, config: BacktestConfig) -> Costs:
     """Return the costs of a run: the spec's ``costs``, overridden by the config's non-None fields."""
-    c = spec.costs
-    slip = c.slippage
-    slip_type, slip_value = slip.type, slip.value
+    c, slip = spec.costs, spec.costs.slippage
+    base = Costs(fee_bps=c.fee_bps, maker_fee_bps=c.maker_fee_bps, fee_fixed=c.fee_fixed, slippage=slip.type,
+                 slippage_value=slip.value, participation_cap=slip.participation_cap, impact_coef=slip.impact_coef)
+    return apply_config_costs(base, config)
+
+
+def apply_config_costs(base: Costs, config: BacktestConfig) -> Costs:
+    """Override ``base`` with the run config's cost fields that are set (the one override rule)."""
+    changes: dict[str, Any] = {}
+    if config.fee_bps is not None:
+        changes["fee_bps"] = config.fee_bps
+    if config.maker_fee_bps is not None:
+        changes["maker_fee_bps"] = config.maker_fee_bps
+    if config.fee_fixed is not None:
+        changes["fee_fixed"] = config.fee_fixed
     if config.slippage_bps is not None:
-        slip_type, slip_value = "bps", config.slippage_bps
-    return Costs(
-        fee_bps=c.fee_bps if config.fee_bps is None else config.fee_bps,
-        maker_fee_bps=c.maker_fee_bps if config.maker_fee_bps is None else config.maker_fee_bps,
-        fee_fixed=c.fee_fixed if config.fee_fixed is None else config.fee_fixed,
-        slippage=slip_type,
-        slippage_value=slip_value,
-        participation_cap=slip.participation_cap,
-        impact_coef=slip.impact_coef,
-    )
+        changes["slippage"], changes["slippage_value"] = "bps", config.slippage_bps
+    return dataclasses.replace(base, **changes)
 
 
 def settings_from_config(config: BacktestConfig) -> SimSettings:

@@ -21,7 +21,7 @@ from alphalab.core.errors import EngineError
 from alphalab.engine import layout as L
 from alphalab.engine.accounting_nb import enter_position, exit_position
 from alphalab.engine.assemble import build_result
-from alphalab.engine.backtest import instrument_limits, settings_from_config
+from alphalab.engine.backtest import apply_config_costs, instrument_limits, settings_from_config
 from alphalab.engine.config import BacktestConfig
 from alphalab.engine.context import EventContext, WorkingOrder
 from alphalab.engine.kernel_nb import (
@@ -249,11 +249,6 @@ class EventLoop:
         return SimOutput(trades, orders, eq, cash, gross, posq, self.group, np.array([eq[0, 0]]))
 
 
-def _costs_from_config(cfg: BacktestConfig) -> Costs:
-    return Costs(fee_bps=cfg.fee_bps or 0.0, maker_fee_bps=cfg.maker_fee_bps, fee_fixed=cfg.fee_fixed or 0.0,
-                 slippage="bps", slippage_value=cfg.slippage_bps or 0.0)
-
-
 def _registry_atr(data: BarArrays, period: int, *, required: bool) -> np.ndarray | None:
     try:
         from alphalab.indicators import compute
@@ -296,7 +291,7 @@ def run_strategy(
     strat = strategy(params) if isinstance(strategy, type) else strategy
     cfg = config or BacktestConfig()
     rules = rules or EntryRules()
-    cost = costs or _costs_from_config(cfg)
+    cost = costs or apply_config_costs(Costs(), cfg)
     if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
         atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
     lot, mn = instrument_limits(data.symbols, cfg)
