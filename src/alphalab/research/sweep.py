@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
-from alphalab.research.series import series_metrics_columns
+from alphalab.research.series import equity_metrics_columns
 
 
 def ema_lines(close: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
@@ -27,19 +28,71 @@ def ema_lines(close: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray
     return {int(p): ema.batch(close=col, period=int(p))[0][:, 0] for p in sorted(set(periods))}
 
 
+_TILE = 64  # bars per tile of the cross kernel: a (65, K) byte tile stays in L1 for K up to several hundred
+
+
+@numba.njit(cache=True)
+def _cross_kernel(lines: np.ndarray, fast: np.ndarray, slow: np.ndarray, entries: np.ndarray,
+                  exits: np.ndarray) -> None:
+    """Fill (T, K) ``entries``/``exits``: line ``fast[j]`` of the (P, T) ``lines`` crosses above / below ``slow[j]``.
+
+    Tile by tile of bars: first each pair's line comparison along time (contiguous reads), coded as
+    ``above | valid << 1`` into a (bars x pairs) byte tile; then the C-ordered outputs row by row from
+    the tile and its previous row (``above`` one bar earlier; False before the first bar).
+    """
+    n_pairs, n = fast.size, lines.shape[1]
+    code = np.zeros((_TILE + 1, n_pairs), dtype=np.uint8)  # row 0: the last bar of the previous tile
+    for t0 in range(0, n, _TILE):
+        m = min(_TILE, n - t0)
+        for j in range(n_pairs):
+            fl = lines[fast[j], t0 : t0 + m]
+            sl = lines[slow[j], t0 : t0 + m]
+            for i in range(m):
+                f, s = fl[i], sl[i]
+                code[i + 1, j] = np.uint8(f > s) | (np.uint8((f == f) & (s == s)) << 1)  # NaN: False
+        for i in range(m):
+            now, before = code[i + 1], code[i]
+            er, xr = entries[t0 + i], exits[t0 + i]
+            for j in range(n_pairs):
+                above, was, valid = now[j] & 1, before[j] & 1, now[j] >> 1
+                er[j] = above & (was ^ 1) & valid
+                xr[j] = was & (above ^ 1) & valid
+        code[0] = code[m]
+
+
 def cross_signals(
     lines: dict[int, np.ndarray], pairs: Sequence[tuple[int, int]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (entries, exits) of shape (T, len(pairs)): fast crosses above / below slow."""
+    """Return (entries, exits) of shape (T, len(pairs)): fast crosses above / below slow.
+
+    Parameters
+    ----------
+    lines : dict of int to numpy.ndarray
+        Indicator line per period, all of the same length T (NaN during warm-up).
+    pairs : sequence of (int, int)
+        (fast, slow) periods; both must be keys of ``lines``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Boolean (T, K) arrays: ``above & ~prev & valid`` and ``~above & prev & valid``, where
+        ``above = fast > slow``, ``prev`` is ``above`` one bar earlier (False on the first bar) and
+        ``valid`` says both lines are not NaN.
+    """
+    keys = sorted({p for pair in pairs for p in pair})
+    missing = [p for p in keys if p not in lines]
+    if missing:
+        raise ValueError(f"no line for periods {missing}")
+    row = {p: i for i, p in enumerate(keys)}
     n = next(iter(lines.values())).shape[0]
-    entries = np.zeros((n, len(pairs)), dtype=np.bool_)
-    exits = np.zeros((n, len(pairs)), dtype=np.bool_)
-    for j, (f, s) in enumerate(pairs):
-        above = lines[f] > lines[s]
-        prev = np.concatenate([[False], above[:-1]])
-        valid = ~np.isnan(lines[f]) & ~np.isnan(lines[s])
-        entries[:, j] = above & ~prev & valid
-        exits[:, j] = ~above & prev & valid
+    mat = np.empty((len(keys), n))
+    for p, i in row.items():
+        mat[i] = lines[p]
+    fast = np.array([row[f] for f, _ in pairs], dtype=np.int64)
+    slow = np.array([row[s] for _, s in pairs], dtype=np.int64)
+    entries = np.empty((n, len(pairs)), dtype=np.bool_)
+    exits = np.empty((n, len(pairs)), dtype=np.bool_)
+    _cross_kernel(mat, fast, slow, entries, exits)
     return entries, exits
 
 
@@ -69,7 +122,7 @@ def sweep_columns(
     trade_cols = out.trades[:, TR_COL].astype(np.int64) if len(out.trades) else np.empty(0, np.int64)
     counts = np.bincount(trade_cols, minlength=n_cols)
     eq = out.equity
-    rows = series_metrics_columns(eq[1:] / eq[:-1] - 1.0, periods_per_year)
+    rows = equity_metrics_columns(eq, periods_per_year)
     for g, m in enumerate(rows):
         m["trades"] = float(counts[g])
         m["final_equity"] = float(eq[-1, g])
