@@ -3,7 +3,8 @@
 :func:`series_metrics` is the numpy definition. :func:`series_metrics_columns` and
 :func:`equity_metrics_columns` compute the same numbers for every column of a (T, K) matrix in two
 compiled passes over the rows (row order keeps memory access contiguous for C-ordered matrices): the
-first sums the returns and tracks equity, peak and drawdown; the second sums squared deviations from
+first sums the returns and tracks equity, peak and drawdown (one division per stretch under a peak:
+the lowest equity of a stretch gives its largest drawdown); the second sums squared deviations from
 the mean. Both sums follow numpy's pairwise summation exactly (blocks of at most 128 elements with
 eight interleaved accumulators, split in halves rounded down to a multiple of 8), so the mean and the
 standard deviation are the very numbers ``np.mean`` and ``np.std(ddof=1)`` give for each column,
@@ -139,7 +140,7 @@ def _pairwise_sum(a: np.ndarray, n: int, from_equity: bool, mean: np.ndarray, st
     """
     k = out.size
     buf = np.empty((_BLOCK, k))
-    tasks = np.empty((192, 3), dtype=np.int64)  # depth <= log2(2**63 / 128) + 1; three entries per level
+    tasks = np.empty((192, 3), dtype=np.int64)  # tree depth < 57 for any int64 n; <= 2 pending per level
     sums = np.empty((64, k))
     tasks[0, 0], tasks[0, 1], tasks[0, 2] = 0, n, 0
     n_tasks, n_sums = 1, 0
