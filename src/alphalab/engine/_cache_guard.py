@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
-_SOURCES = ("_jit.py", "layout.py", "rules_nb.py", "accounting_nb.py", "kernel_nb.py", "loop_nb.py")
+_SOURCES = ("_jit.py", "layout.py", "rules_nb.py", "accounting_nb.py", "kernel_nb.py", "column_nb.py", "loop_nb.py")
 
 
 def _cache_dirs() -> list[Path]:

@@ -23,9 +23,9 @@ import numba as nb
 import numpy as np
 
 from alphalab.engine._jit import RULE
+from alphalab.engine.column_nb import column_loop, decide_column, last_close, signal_index
 from alphalab.engine.kernel_nb import (
     close_all,
-    decide_signals,
     execute_one,
     intrabar_one,
     mark_bar,
@@ -37,7 +37,6 @@ from alphalab.engine.layout import (
     A_GROSS,
     A_VAL,
     N_TRADES,
-    P_CFG,
     P_MARK,
     P_QTY,
     P_TSTOP,
@@ -92,6 +91,27 @@ def simulate_nb(
     lists = np.zeros((4, n_assets), dtype=np.int64)  # plist, olist, scratch, flags (1 pending, 2 open)
     _bar_loop(st, mkt, counts, sig, lists, el, es, xl, xs, cfg_idx, force, params, group, costs, settings,
               inst, eq, cash, gross, posq)
+    return counts, st[0]
+
+
+@nb.njit(cache=True, error_model="numpy")
+def simulate_one_nb(
+    mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray,
+    force: np.ndarray, params: np.ndarray, group: np.ndarray, capital: np.ndarray, costs: np.ndarray,
+    settings: np.ndarray, inst: np.ndarray, trades: np.ndarray, orders: np.ndarray, eq: np.ndarray,
+    cash: np.ndarray, gross: np.ndarray, posq: np.ndarray,
+) -> tuple:
+    """``simulate_nb`` for a run of one column (one cash group): the column's own loop (``column_nb``).
+
+    A separate entry point, so that a one-symbol run compiles only this loop (and a multi-column
+    run only ``_bar_loop``): numba compiles every function a kernel may call on its first call.
+    """
+    st = new_state(1, capital, trades, orders)
+    counts = np.zeros(3, dtype=np.int64)
+    sidx = np.empty(el.shape[0] + 1, dtype=np.int64)
+    signal_index(_signal_bars(el, es, xl, xs, force), sidx)
+    column_loop(st, mkt, counts, sidx, 0, group, el, es, xl, xs, cfg_idx, force, params, costs, settings, inst,
+                eq, cash, gross, posq)
     return counts, st[0]
 
 
@@ -215,12 +235,32 @@ def _quiet_run(
     """Record the bars from ``t`` on that have no signal, while nothing is open or pending; return the next bar.
 
     Nothing happens on such a bar (before ``t_end``, the last bar): the accounts and the curves'
-    values stay as they are.
+    values stay as they are, so the run's end is found first and each curve is filled with its
+    constant value (simple store loops instead of one pass over every curve per bar).
     """
-    while t < t_end and not sig[t]:
-        _record(acct, pos, t, eq, cash, gross, posq)
-        t += 1
-    return t
+    t1 = t
+    while t1 < t_end and not sig[t1]:
+        t1 += 1
+    for g in range(acct.shape[0]):
+        v = acct[g, A_CASH] + acct[g, A_VAL]
+        for s in range(t, t1):
+            eq[s, g] = v
+    if cash.shape[0] > 0:
+        for g in range(acct.shape[0]):
+            v = acct[g, A_CASH]
+            for s in range(t, t1):
+                cash[s, g] = v
+    if gross.shape[0] > 0:
+        for g in range(acct.shape[0]):
+            v = acct[g, A_GROSS]
+            for s in range(t, t1):
+                gross[s, g] = v
+    if posq.shape[0] > 0:
+        for a in range(pos.shape[0]):
+            v = pos[a, P_QTY]
+            for s in range(t, t1):
+                posq[s, a] = v
+    return t1
 
 
 @nb.njit(**RULE, inline="always")  # one call site: no state-tuple call per bar
@@ -240,27 +280,15 @@ def _decide_all(
     settings: np.ndarray,
 ) -> int:
     """Take the decisions of every column at the close of ``t``; add new pending columns to ``plist``."""
-    pos, pend = st[0], st[1]
-    close = mkt[3]
+    pend = st[1]
     plist, flags = lists[0], lists[3]
-    has_force = force.shape[0] > 1
     n0 = npend
-    for a in range(pos.shape[0]):
-        if close[t, a] != close[t, a]:
-            continue
-        fe = force[t, a] if has_force else False
-        need = el[t, a] or es[t, a] or fe
-        if not need:
-            q = pos[a, P_QTY]
-            if q != 0.0:
-                k = int(pos[a, P_CFG])
-                need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
-        if need:
-            decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
-            if (pend[a, Q_EXIT] >= 0.0 or pend[a, Q_SIDE] != 0.0) and not flags[a] & 1:
-                flags[a] |= 1
-                plist[npend] = a
-                npend += 1
+    for a in range(pend.shape[0]):
+        decide_column(st, mkt, t, a, el, es, xl, xs, cfg_idx, force, params, settings)
+        if (pend[a, Q_EXIT] >= 0.0 or pend[a, Q_SIDE] != 0.0) and not flags[a] & 1:
+            flags[a] |= 1
+            plist[npend] = a
+            npend += 1
     if n0 > 0 and npend > n0:  # orders still waiting from earlier bars: keep the list sorted
         for i in range(1, npend):
             x = plist[i]
@@ -270,16 +298,6 @@ def _decide_all(
                 j -= 1
             plist[j + 1] = x
     return npend
-
-
-@nb.njit(**RULE)
-def _last_close(close: np.ndarray, t: int, a: int) -> float:
-    """Return column ``a``'s last valid close at or before bar ``t`` (NaN when none)."""
-    for s in range(t, -1, -1):
-        c = close[s, a]
-        if c == c:
-            return c
-    return np.nan
 
 
 @nb.njit(**RULE)
@@ -299,7 +317,7 @@ def _execute_list(
     for i in range(npend):
         a = plist[i]
         if pos[a, P_QTY] == 0.0:
-            pos[a, P_MARK] = _last_close(mkt[3], t - 1, a)  # flat columns are not marked every bar
+            pos[a, P_MARK] = last_close(mkt[3], t - 1, a)  # flat columns are not marked every bar
         if execute_one(st, mkt, counts, t, a, at_close, group, costs, settings, inst):
             plist[k] = a
             k += 1

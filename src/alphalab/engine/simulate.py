@@ -14,7 +14,7 @@ import numpy as np
 
 from alphalab.core.errors import EngineError
 from alphalab.engine import layout as L
-from alphalab.engine.loop_nb import NREC, REC_CASH, REC_GROSS, REC_POSITIONS, simulate_nb
+from alphalab.engine.loop_nb import NREC, REC_CASH, REC_GROSS, REC_POSITIONS, simulate_nb, simulate_one_nb
 
 _SL_TYPES = {"none": L.SL_NONE, "percent": L.SL_PCT, "atr": L.SL_ATR, "price": L.SL_ABS}
 _TP_TYPES = {"none": L.TP_NONE, "percent": L.TP_PCT, "r_multiple": L.TP_R, "price": L.TP_ABS}
@@ -367,7 +367,7 @@ def _run_kernel(
     args: tuple[Any, ...], curves: tuple[np.ndarray, ...], n_tr: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run the compiled loop, growing the record buffers when the kernel flags an overflow."""
-    kernel: Any = simulate_nb
+    kernel: Any = simulate_one_nb if args[0][0].shape[1] == 1 else simulate_nb  # see simulate_one_nb
     n_or = 2 * n_tr
     while True:  # the buffers are large enough on the first pass; the kernel flags an overflow otherwise
         trades = np.empty((n_tr, L.NTR))
