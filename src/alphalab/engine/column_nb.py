@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from alphalab.engine._jit import RULE
+from alphalab.engine._jit import RULE, prefetch
 from alphalab.engine.accounting_nb import exit_position
 from alphalab.engine.kernel_nb import (
     KIND_MARKET,
@@ -131,6 +131,8 @@ def column_loop(
             levels = True
         if levels:
             intrabar_one(st, mkt, counts, t, a, group, costs, target_first)
+        if has_sig:
+            _prefetch_bars(mkt, el, es, xl, xs, eq, sidx, j, a, g)
         if has_sig or (pos[a, P_QTY] != 0.0 and pos[a, P_TSTOP] > 0.0):
             decide_column(st, mkt, t, a, el, es, xl, xs, cfg_idx, force, params, settings)
         if fill_close and (pend[a, Q_EXIT] >= 0.0 or pend[a, Q_SIDE] != 0.0):
@@ -142,6 +144,34 @@ def column_loop(
             _mark(st, mkt, t, a, g)
         _record(acct, pos, t, a, g, eq, cash, gross, posq)
         t += 1
+
+
+@nb.njit(**RULE, inline="always")
+def _prefetch_bars(
+    mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, eq: np.ndarray, sidx: np.ndarray,
+    j: int, a: int, g: int,
+) -> None:
+    """Ask the cache for what the next two signal bars (and their fill bars) will read.
+
+    Between signal bars the loop streams only the close, high and low (and writes equity), so the
+    signal columns and the next bar's open would otherwise be fetched from memory when needed.
+    """
+    n_bars = eq.shape[0]
+    for k in range(j + 1, min(j + 3, sidx.shape[0])):
+        tn = sidx[k]
+        if tn >= n_bars:
+            return
+        prefetch(el, (tn, a))
+        prefetch(es, (tn, a))
+        prefetch(xl, (0, tn, a))
+        prefetch(xs, (0, tn, a))
+        prefetch(mkt[3], (tn, a))
+        prefetch(eq, (tn, g))
+        tf = min(tn + 1, n_bars - 1)
+        prefetch(mkt[0], (tf, a))
+        prefetch(mkt[1], (tf, a))
+        prefetch(mkt[2], (tf, a))
+        prefetch(mkt[3], (tf, a))
 
 
 @nb.njit(**RULE, inline="always")
@@ -213,8 +243,9 @@ def _flat_run(
 
 @nb.njit(**RULE, inline="always")
 def _fill_curve(x: np.ndarray, j: int, t: int, t1: int, v: float) -> None:
-    for s in range(t, t1):
-        x[s, j] = v
+    y = x[t:t1, j]  # a view: indices from 0 need no negative-index handling
+    for k in range(y.shape[0]):
+        y[k] = v
 
 
 @nb.njit(**RULE)
@@ -228,16 +259,11 @@ def _held_run(
     operations in the same order (so bit-identical), on local variables.
     """
     q = pos[a, P_QTY]
-    m = pos[a, P_MARK]
+    m0 = pos[a, P_MARK]
     skip = int(pos[a, P_BAR]) if pos[a, P_ATCLOSE] > 0.0 else -1  # the entry bar's own range does not count
     c_cash = acct[g, A_CASH]
-    m0 = m
-    for s in range(t, t1):
-        c = close[s, a]
-        if c == c:
-            m = c
-        eq[s, g] = c_cash + (0.0 + q * m)
-    _bounds(pos, a, high, low, t, t1, skip)
+    m = _equity_stretch(close[t:t1, a], eq[t:t1, g], m0, q, c_cash)
+    _bounds(pos, a, high[t:t1, a], low[t:t1, a], t, skip)
     pos[a, P_MARK] = m
     acct[g, A_VAL] = 0.0 + q * m
     acct[g, A_GROSS] = 0.0 + abs(q) * m
@@ -246,32 +272,41 @@ def _held_run(
     if posq.shape[0] > 0:
         _fill_curve(posq, a, t, t1, q)
     if gross.shape[0] > 0:
-        aq = abs(q)
-        m = m0
-        for s in range(t, t1):
-            c = close[s, a]
-            if c == c:
-                m = c
-            gross[s, g] = 0.0 + aq * m
+        _equity_stretch(close[t:t1, a], gross[t:t1, g], m0, abs(q), 0.0)
 
 
 @nb.njit(**RULE, inline="always")
-def _bounds(pos: np.ndarray, a: int, high: np.ndarray, low: np.ndarray, t: int, t1: int, skip: int) -> None:
-    """``mark_one``'s trailing extreme and MAE/MFE bounds over bars ``t .. t1 - 1`` (bar ``skip`` excluded)."""
+def _equity_stretch(close: np.ndarray, out: np.ndarray, m: float, q: float, base: float) -> float:
+    """``out[k] = base + (0.0 + q * mark)`` with the mark carried over NaN closes; return the last mark."""
+    for k in range(close.shape[0]):
+        c = close[k]
+        if c == c:
+            m = c
+        out[k] = base + (0.0 + q * m)
+    return m
+
+
+@nb.njit(**RULE, inline="always")
+def _bounds(pos: np.ndarray, a: int, high: np.ndarray, low: np.ndarray, t: int, skip: int) -> None:
+    """``mark_one``'s trailing extreme and MAE/MFE bounds over the bars of ``high``/``low`` (from bar ``t``).
+
+    Bar ``skip`` (an entry filled at its close) does not count.
+    """
     ext, b_lo, b_hi = pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH]
+    ks = skip - t
     if pos[a, P_QTY] > 0.0:
-        for s in range(t, t1):
-            h = high[s, a]
-            lo = low[s, a]
-            if h == h and s != skip:
+        for k in range(high.shape[0]):
+            h = high[k]
+            lo = low[k]
+            if h == h and k != ks:
                 ext = max(ext, h)
                 b_lo = min(b_lo, lo)
                 b_hi = max(b_hi, h)
     else:
-        for s in range(t, t1):
-            h = high[s, a]
-            lo = low[s, a]
-            if h == h and s != skip:
+        for k in range(high.shape[0]):
+            h = high[k]
+            lo = low[k]
+            if h == h and k != ks:
                 ext = min(ext, lo)
                 b_lo = min(b_lo, lo)
                 b_hi = max(b_hi, h)
