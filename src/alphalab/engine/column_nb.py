@@ -71,24 +71,42 @@ def decide_column(
     if mkt[3][t, a] != mkt[3][t, a]:
         return
     fe = force[t, a] if force.shape[0] > 1 else False
-    need = el[t, a] or es[t, a] or fe
+    need = el[t, a] or (es.shape[0] > 0 and es[t, a]) or fe
     if not need:
         q = pos[a, P_QTY]
         if q != 0.0:
             k = int(pos[a, P_CFG])
-            need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
+            need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs.shape[1] > 0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
     if need:
         decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
 
 
 @nb.njit(**RULE)
-def signal_index(sig: np.ndarray, out: np.ndarray) -> None:
-    """Write the bars where ``sig`` is set, in order, into ``out`` (length ``len(sig) + 1``), then ``len(sig)``."""
+def signal_index(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, force: np.ndarray,
+                 out: np.ndarray) -> None:
+    """Write the bars where column 0 has an entry, exit or forced-exit signal, in order, into ``out``.
+
+    ``out`` has one slot per bar plus one; after the last signal bar it holds the number of bars.
+    Short signals with zero bars mean none.
+    """
+    n_bars = el.shape[0]
+    es_on, xs_on = es.shape[0] > 0, xs.shape[1] > 0
+    has_force = force.shape[0] > 1
     k = 0
-    for t in range(sig.shape[0]):  # branch-free: the slot is overwritten unless the bar has a signal
+    for t in range(n_bars):  # branch-free: the slot is overwritten unless the bar has a signal
+        s = el[t, 0]
+        for c in range(xl.shape[0]):
+            s |= xl[c, t, 0]
+        if es_on:
+            s |= es[t, 0]
+        if xs_on:
+            for c in range(xs.shape[0]):
+                s |= xs[c, t, 0]
+        if has_force:
+            s |= force[t, 0]
         out[k] = t
-        k += sig[t]
-    out[k] = sig.shape[0]
+        k += s
+    out[k] = n_bars
 
 
 @nb.njit(**RULE)

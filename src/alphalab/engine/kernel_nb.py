@@ -294,6 +294,8 @@ def decide_signals(
 ) -> None:
     """Turn column ``a``'s signals at the close of ``t`` into pending orders (fast path only).
 
+    Short signals with zero bars (``es`` (0, A), ``xs`` (K, 0, A)) mean none.
+
     Exits use the exit signals of the configuration that opened the position. An entry signal
     together with its own side's exit signal is no entry; an opposite entry closes the position
     when the entry rules say so (``exit_on_opposite_signal``) and then reverses.
@@ -303,15 +305,15 @@ def decide_signals(
     q = pos[a, P_QTY]
     if q != 0.0:
         k = int(pos[a, P_CFG])
-        if (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs[k, t, a]):
+        if (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs.shape[1] > 0 and xs[k, t, a]):
             _request_exit(st, a, np.int64(REASON_SIGNAL))
     long_e = el[t, a]
-    short_e = es[t, a] and settings[S_ALLOW_SHORT] > 0.0
+    short_e = es.shape[0] > 0 and es[t, a] and settings[S_ALLOW_SHORT] > 0.0
     if long_e == short_e:
         return
     side = 1 if long_e else -1
     cfg = cfg_idx[t if cfg_idx.shape[0] > 1 else 0, a if cfg_idx.shape[1] > 1 else 0]
-    if (side > 0 and xl[cfg, t, a]) or (side < 0 and xs[cfg, t, a]):
+    if (side > 0 and xl[cfg, t, a]) or (side < 0 and xs.shape[1] > 0 and xs[cfg, t, a]):
         return
     ti = t if params.shape[1] > 1 else 0
     ai = a if params.shape[2] > 1 else 0

@@ -109,7 +109,7 @@ def simulate_one_nb(
     st = new_state(1, capital, trades, orders)
     counts = np.zeros(3, dtype=np.int64)
     sidx = np.empty(el.shape[0] + 1, dtype=np.int64)
-    signal_index(_signal_bars(el, es, xl, xs, force), sidx)
+    signal_index(el, es, xl, xs, force, sidx)
     column_loop(st, mkt, counts, sidx, 0, group, el, es, xl, xs, cfg_idx, force, params, costs, settings, inst,
                 eq, cash, gross, posq)
     return counts, st[0]
@@ -129,17 +129,18 @@ def _or_signals(sig: np.ndarray, el: np.ndarray, es: np.ndarray, xl: np.ndarray,
     """``sig[t] = any`` entry, exit or forced-exit signal of any column at ``t``, in one pass over the bars."""
     n_bars, n_assets = el.shape
     has_force = force.shape[0] > 1
-    if n_assets == 1 and xl.shape[0] == 1 and not has_force:  # the common case: a loop numba vectorises
-        f_el, f_es, f_xl, f_xs = el.reshape(-1), es.reshape(-1), xl.reshape(-1), xs.reshape(-1)
-        for t in range(n_bars):
-            sig[t] = f_el[t] | f_es[t] | f_xl[t] | f_xs[t]
-        return
+    es_on, xs_on = es.shape[0] > 0, xs.shape[1] > 0  # short signals with zero bars: none
     for t in range(n_bars):
         s = False
         for a in range(n_assets):
-            s |= el[t, a] | es[t, a]
+            s |= el[t, a]
             for k in range(xl.shape[0]):
-                s |= xl[k, t, a] | xs[k, t, a]
+                s |= xl[k, t, a]
+            if es_on:
+                s |= es[t, a]
+            if xs_on:
+                for k in range(xs.shape[0]):
+                    s |= xs[k, t, a]
             if has_force:
                 s |= force[t, a]
         sig[t] = s

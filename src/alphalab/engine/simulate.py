@@ -278,9 +278,11 @@ def simulate(
     params = build_params(rules, shape)
     mkt = _market((open_, high, low, close, volume), atr, params, costs, shape)
     el = _as_mask(entry_long, shape, "entry_long")
-    es = _as_mask(entry_short, shape, "entry_short")
     xl = _exit_stack(exit_long, shape, "exit_long")
-    xs = _exit_stack(exit_short, shape, "exit_short")
+    # no short signals: zero-bar arrays (the kernels read them as none; no (T, A) zeros to allocate and scan)
+    es = np.zeros((0, shape[1]), dtype=np.bool_) if entry_short is None else _as_mask(entry_short, shape, "entry_short")
+    xs = (np.zeros((xl.shape[0], 0, shape[1]), dtype=np.bool_) if exit_short is None
+          else _exit_stack(exit_short, shape, "exit_short"))
     if xl.shape[0] != xs.shape[0]:
         raise EngineError("exit_long and exit_short stacks must have the same depth K")
     cfg = (
@@ -314,8 +316,8 @@ def simulate(
     trades, orders, counts = _run_kernel(args, curves, _capacity(el, es))
     eq, cash, gross, posq = curves
     return SimOutput(
-        trades[: counts[L.N_TRADES]].copy(),
-        orders[: counts[L.N_ORDERS]].copy(),
+        trades[: counts[L.N_TRADES]],  # views of buffers sized to fit: no copy
+        orders[: counts[L.N_ORDERS]],
         eq,
         cash,
         gross,
