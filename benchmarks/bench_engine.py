@@ -172,9 +172,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     big = lambda: _setup_arrays(n_big)  # noqa: E731
-    ours_eq = h.measure(big, _ours_fast_equity)
-    ours = h.measure(big, _ours_fast)
-    vbt = h.measure(big, _vectorbt)
+    # best of 15: single runs of ~10-100 ms on a shared machine are noisy (the same for both sides)
+    ours_eq = h.measure(big, _ours_fast_equity, repeat=15)
+    ours = h.measure(big, _ours_fast, repeat=15)
+    vbt = h.measure(big, _vectorbt, repeat=15)
     rows.append(h.row("engine fast path, EMA cross", "alphalab fast path (equity curve)", ours_eq, units=n_big,
                       peer=vbt, peer_name="vectorbt from_signals"))
     rows.append(h.row("engine fast path, EMA cross", "alphalab fast path (all curves)", ours, units=n_big,
@@ -189,8 +190,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows.append(h.row("engine fast path vs backtesting.py (bars/s)", "backtesting.py", bpy, units=n_mid))
 
     small = lambda: _setup_arrays(n_ev)  # noqa: E731
-    ev = h.measure(small, _event_path, repeat=1)
-    bpy_small = h.measure(small, _backtesting_py, repeat=1)
+    ev = h.measure(small, _event_path, repeat=5)  # best of 5 for both: ~0.1-0.3 s runs on a shared machine
+    bpy_small = h.measure(small, _backtesting_py, repeat=5)
     btr = h.measure(small, _backtrader, repeat=1)
     rows.append(h.row("event path, Python strategy", "alphalab event path", ev, units=n_ev, peer=bpy_small,
                       peer_name="backtesting.py"))

@@ -35,7 +35,7 @@ def _prefetch_intrinsic() -> Any:
     def prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
         if not isinstance(arr, types.Array) or not isinstance(idx, types.BaseTuple) or len(idx) != arr.ndim:
             return None
-        if not all(isinstance(t, types.Integer) for t in idx):
+        if not all(isinstance(t, types.Integer) for t in getattr(idx, "types", ())):
             return None
 
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:

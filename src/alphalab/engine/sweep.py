@@ -66,6 +66,9 @@ def simulate_many(
     if len(signals) != len(rules) or not signals:
         raise EngineError("give one EntryRules per signal set (and at least one set)")
     k, a = len(signals), bars.n_assets
+    if a == 1:  # one symbol: the sets run as columns on the shared bars (no tiling; see engine.columns)
+        return _one_symbol(bars, signals, rules, costs=costs, settings=settings, capital=capital,
+                           lot_size=lot_size, min_notional=min_notional, record=record)
 
     def tile(x: np.ndarray) -> np.ndarray:
         return np.tile(np.asarray(x, dtype=np.float64), (1, k))
@@ -81,6 +84,34 @@ def simulate_many(
         rules=params, costs=costs, settings=settings, capital=capital, group=np.repeat(np.arange(k), a),
         atr=np.hstack(atrs), lot_size=np.tile(np.broadcast_to(lot_size, (a,)), k),
         min_notional=np.tile(np.broadcast_to(min_notional, (a,)), k), record=record,
+    )
+
+
+def _one_symbol(
+    bars: BarArrays, signals: Sequence[Any], rules: Sequence[EntryRules], *, costs: Costs, settings: SimSettings,
+    capital: float, lot_size: np.ndarray | float, min_notional: np.ndarray | float, record: Sequence[str],
+) -> SimOutput:
+    """``simulate_many`` for one symbol through ``simulate_columns`` (signal sets as column-major columns)."""
+    from alphalab.engine.columns import simulate_columns
+
+    def stack(name: str) -> np.ndarray | None:
+        cols = [getattr(s, name) for s in signals]
+        if all(c is None for c in cols):
+            return None
+        out = np.zeros((bars.n_bars, len(cols)), dtype=np.bool_, order="F")
+        for j, c in enumerate(cols):
+            if c is not None:
+                out[:, j] = np.asarray(c, dtype=np.bool_).reshape(-1)
+        return out
+
+    entries = stack("entry_long")
+    assert entries is not None
+    return simulate_columns(
+        bars.open, bars.high, bars.low, bars.close, bars.volume, entries, stack("exit_long"),
+        stack("entry_short"), stack("exit_short"), rules=list(rules), costs=costs, settings=settings,
+        capital=capital, atr=[getattr(s, "atr", None) for s in signals],
+        lot_size=float(np.asarray(lot_size).reshape(-1)[0]), min_notional=float(np.asarray(min_notional).reshape(-1)[0]),
+        record=record,
     )
 
 

@@ -1,12 +1,14 @@
-"""Column sweeps: many parameter sets of one signal rule in one compiled engine call.
+"""Column sweeps: many parameter sets of one signal rule on one symbol's bars.
 
-Each parameter set becomes one column of (time x combination) signal arrays with its own cash
-group, and ``alphalab.engine.simulate`` runs them all in one numba call. Indicators are computed
-once per distinct configuration (an EMA of period 20 is shared by every pair that uses it).
+Each parameter set becomes one column of (time x combination) signal arrays with its own cash,
+and ``alphalab.engine.simulate_columns`` runs the columns on the shared bars (the compiled
+one-column loop per column, no copies of the bars). Indicators are computed once per distinct
+configuration (an EMA of period 20 is shared by every pair that uses it).
 
-Memory bound: signals are (T x chunk) booleans and the engine's curves (T x chunk) float64, so a
-chunk needs about ``T x chunk x (4 x 8 + 4) bytes`` plus ``T x 8`` per distinct indicator; the sweep
-walks the combinations ``chunk`` at a time (default chosen so that T x chunk <= 4e6, ~150 MB).
+Memory bound: a chunk holds its (T x chunk) entry and exit booleans and its (T x chunk) float64
+equity curves, about ``T x chunk x 10`` bytes, plus ``T x 8`` per distinct indicator and the
+bars; the sweep walks the combinations ``chunk`` at a time (default chosen so that
+T x chunk <= 4e6: ~40 MB plus the lines).
 """
 
 from __future__ import annotations
@@ -28,36 +30,26 @@ def ema_lines(close: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray
     return {int(p): ema.batch(close=col, period=int(p))[0][:, 0] for p in sorted(set(periods))}
 
 
-_TILE = 64  # bars per tile of the cross kernel: a (65, K) byte tile stays in L1 for K up to several hundred
-
-
 @numba.njit(cache=True)
 def _cross_kernel(lines: np.ndarray, fast: np.ndarray, slow: np.ndarray, entries: np.ndarray,
                   exits: np.ndarray) -> None:
-    """Fill (T, K) ``entries``/``exits``: line ``fast[j]`` of the (P, T) ``lines`` crosses above / below ``slow[j]``.
+    """Fill (K, T) ``entries``/``exits``: line ``fast[j]`` of the (P, T) ``lines`` crosses above / below ``slow[j]``.
 
-    Tile by tile of bars: first each pair's line comparison along time (contiguous reads), coded as
-    ``above | valid << 1`` into a (bars x pairs) byte tile; then the C-ordered outputs row by row from
-    the tile and its previous row (``above`` one bar earlier; False before the first bar).
+    One pass along time per pair (contiguous reads and writes): ``above = fast > slow`` (False with a
+    NaN), ``was`` is ``above`` one bar earlier (False before the first bar), ``valid`` says both lines
+    are not NaN.
     """
-    n_pairs, n = fast.size, lines.shape[1]
-    code = np.zeros((_TILE + 1, n_pairs), dtype=np.uint8)  # row 0: the last bar of the previous tile
-    for t0 in range(0, n, _TILE):
-        m = min(_TILE, n - t0)
-        for j in range(n_pairs):
-            fl = lines[fast[j], t0 : t0 + m]
-            sl = lines[slow[j], t0 : t0 + m]
-            for i in range(m):
-                f, s = fl[i], sl[i]
-                code[i + 1, j] = np.uint8(f > s) | (np.uint8((f == f) & (s == s)) << 1)  # NaN: False
-        for i in range(m):
-            now, before = code[i + 1], code[i]
-            er, xr = entries[t0 + i], exits[t0 + i]
-            for j in range(n_pairs):
-                above, was, valid = now[j] & 1, before[j] & 1, now[j] >> 1
-                er[j] = above & (was ^ 1) & valid
-                xr[j] = was & (above ^ 1) & valid
-        code[0] = code[m]
+    for j in range(fast.size):
+        fl, sl = lines[fast[j]], lines[slow[j]]
+        er, xr = entries[j], exits[j]
+        was = False
+        for t in range(fl.shape[0]):
+            f, s = fl[t], sl[t]
+            above = f > s
+            valid = (f == f) and (s == s)
+            er[t] = above and not was and valid
+            xr[t] = was and not above and valid
+            was = above
 
 
 def cross_signals(
@@ -75,7 +67,8 @@ def cross_signals(
     Returns
     -------
     tuple of numpy.ndarray
-        Boolean (T, K) arrays: ``above & ~prev & valid`` and ``~above & prev & valid``, where
+        Boolean (T, K) column-major arrays (each combination's column is contiguous, which is how
+        ``engine.simulate_columns`` reads it): ``above & ~prev & valid`` and ``~above & prev & valid``, where
         ``above = fast > slow``, ``prev`` is ``above`` one bar earlier (False on the first bar) and
         ``valid`` says both lines are not NaN.
     """
@@ -90,10 +83,10 @@ def cross_signals(
         mat[i] = lines[p]
     fast = np.array([row[f] for f, _ in pairs], dtype=np.int64)
     slow = np.array([row[s] for _, s in pairs], dtype=np.int64)
-    entries = np.empty((n, len(pairs)), dtype=np.bool_)
-    exits = np.empty((n, len(pairs)), dtype=np.bool_)
+    entries = np.empty((len(pairs), n), dtype=np.bool_)
+    exits = np.empty((len(pairs), n), dtype=np.bool_)
     _cross_kernel(mat, fast, slow, entries, exits)
-    return entries, exits
+    return entries.T, exits.T
 
 
 def sweep_columns(
@@ -108,17 +101,17 @@ def sweep_columns(
     capital: float = 100_000.0,
     periods_per_year: float = 252.0,
 ) -> list[dict[str, float]]:
-    """Simulate long-only signal columns over one symbol's bars in one engine call; return metrics per column."""
+    """Simulate long-only signal columns over one symbol's bars, each with its own cash; return metrics per column.
+
+    The columns run through ``engine.simulate_columns`` on the shared bars (no tiling).
+    """
+    from alphalab.engine.columns import simulate_columns
     from alphalab.engine.layout import TR_COL
-    from alphalab.engine.simulate import SimSettings, simulate
+    from alphalab.engine.simulate import SimSettings
 
     n_cols = entries.shape[1]
-    tile = lambda a: np.repeat(np.asarray(a, float).reshape(-1, 1), n_cols, axis=1)  # noqa: E731
-    out = simulate(
-        tile(open_), tile(high), tile(low), tile(close), tile(volume), entries, exits,
-        settings=SimSettings(allow_short=False), capital=[capital] * n_cols, group=np.arange(n_cols),
-        record=("equity",),
-    )
+    out = simulate_columns(open_, high, low, close, volume, entries, exits, settings=SimSettings(allow_short=False),
+                           capital=capital, record=("equity",))
     trade_cols = out.trades[:, TR_COL].astype(np.int64) if len(out.trades) else np.empty(0, np.int64)
     counts = np.bincount(trade_cols, minlength=n_cols)
     eq = out.equity

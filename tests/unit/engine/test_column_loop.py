@@ -70,3 +70,29 @@ def test_groups_of_one_column_equal_separate_runs(seed, rules, costs, sim_settin
         orders = together.orders[together.orders[:, L.O_COL] == j].copy()
         orders[:, L.O_COL] = 0
         np.testing.assert_array_equal(orders, alone.orders)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), rules=RULES, costs=COSTS, sim_settings=SETTINGS, shorts=st.booleans())
+def test_simulate_columns_equals_tiled_bars_with_one_group_per_column(seed, rules, costs, sim_settings, shorts):
+    from alphalab.engine.columns import simulate_columns
+
+    bars, (el, xl, es, xs), atr = _bars(seed, 150, 4)
+    one = tuple(b[:, :1] for b in bars)  # one symbol's bars; four signal columns on them
+    short = (es, xs) if shorts else (None, None)
+    kw = {"costs": costs, "settings": sim_settings}
+    cols = simulate_columns(*one, el, xl, *short, rules=rules, atr=atr[:, :1], capital=[40_000.0, 50_000.0,
+                            60_000.0, 70_000.0], **kw)
+    tiled = simulate(*(np.repeat(b, 4, axis=1) for b in one), el, xl, *short, rules=rules,
+                     atr=np.repeat(atr[:, :1], 4, axis=1), capital=[40_000.0, 50_000.0, 60_000.0, 70_000.0],
+                     group=[0, 1, 2, 3], **kw)
+    np.testing.assert_array_equal(cols.equity, tiled.equity)
+    np.testing.assert_array_equal(cols.cash, tiled.cash)
+    np.testing.assert_array_equal(cols.gross, tiled.gross)
+    np.testing.assert_array_equal(cols.positions, tiled.positions)
+    for k in range(4):  # records per column, in time order (the tiled run interleaves columns by bar)
+        np.testing.assert_array_equal(cols.trades[cols.trades[:, L.TR_COL] == k],
+                                      tiled.trades[tiled.trades[:, L.TR_COL] == k])
+        np.testing.assert_array_equal(cols.orders[cols.orders[:, L.O_COL] == k],
+                                      tiled.orders[tiled.orders[:, L.O_COL] == k])
+    assert len(cols.trades) == len(tiled.trades) and len(cols.orders) == len(tiled.orders)

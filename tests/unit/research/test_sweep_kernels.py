@@ -35,7 +35,7 @@ def test_cross_kernel_equals_numpy_definition_on_random_lines(seed: int, n: int,
     pairs = [(int(rng.choice(periods)), int(rng.choice(periods))) for _ in range(k)]
     entries, exits = cross_signals(lines, pairs)
     assert entries.shape == exits.shape == (n, k)
-    assert entries.flags.c_contiguous and exits.flags.c_contiguous
+    assert entries.flags.f_contiguous and exits.flags.f_contiguous  # one contiguous column per pair
     for j, (f, s) in enumerate(pairs):
         want_in, want_out = _numpy_cross(lines[f], lines[s])
         np.testing.assert_array_equal(entries[:, j], want_in)
