@@ -5,10 +5,13 @@ and ``alphalab.engine.simulate_columns`` runs the columns on the shared bars (th
 one-column loop per column, no copies of the bars). Indicators are computed once per distinct
 configuration (an EMA of period 20 is shared by every pair that uses it).
 
-Memory bound: a chunk holds its (T x chunk) entry and exit booleans and its (T x chunk) float64
-equity curves, about ``T x chunk x 10`` bytes, plus ``T x 8`` per distinct indicator and the
-bars; the sweep walks the combinations ``chunk`` at a time (default chosen so that
-T x chunk <= 4e6: ~40 MB plus the lines).
+Memory bound: a chunk of ``c`` combinations on ``T`` bars holds its (T x c) entry and exit
+booleans (2 bytes per cell), its (T x c) float64 equity curves and the row-major copy the metrics
+read (16 bytes per cell), and the distinct EMA lines with their stacked copy (16 bytes per bar and
+line, at most 2c lines): at most ``BYTES_PER_CELL = 50`` bytes per cell besides the bars. The
+default chunk keeps ``T x c <= CELLS_PER_CHUNK`` (4 million), so a sweep of any number of
+combinations works in about 200 MB (:func:`memory_bound_mb`); only series longer than 4 million
+bars (chunks of one) need more, 50 bytes per bar.
 """
 
 from __future__ import annotations
@@ -19,6 +22,19 @@ import numba
 import numpy as np
 
 from alphalab.research.series import equity_metrics_columns
+
+BYTES_PER_CELL = 50
+CELLS_PER_CHUNK = 4_000_000
+
+
+def default_chunk(n_bars: int) -> int:
+    """Return the default number of combinations per chunk for ``n_bars`` bars (``T x c <= 4e6``)."""
+    return max(1, int(CELLS_PER_CHUNK // max(n_bars, 1)))
+
+
+def memory_bound_mb(n_bars: int, chunk: int | None = None) -> float:
+    """Return the documented working-memory bound (MB, bars excluded) of a column sweep on ``n_bars`` bars."""
+    return BYTES_PER_CELL * n_bars * (chunk or default_chunk(n_bars)) / 2**20
 
 
 def ema_lines(close: np.ndarray, periods: Sequence[int]) -> dict[int, np.ndarray]:
@@ -134,7 +150,7 @@ def ema_cross_sweep(
 ) -> list[dict[str, float]]:
     """Run an EMA-cross sweep over ``pairs`` (fast, slow) in chunks; return one metrics dict per pair."""
     n = len(bars_close)
-    chunk = chunk or max(1, int(4_000_000 // max(n, 1)))
+    chunk = chunk or default_chunk(n)
     out: list[dict[str, float]] = []
     for a in range(0, len(pairs), chunk):
         part = list(pairs[a : a + chunk])

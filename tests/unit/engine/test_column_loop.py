@@ -96,3 +96,27 @@ def test_simulate_columns_equals_tiled_bars_with_one_group_per_column(seed, rule
         np.testing.assert_array_equal(cols.orders[cols.orders[:, L.O_COL] == k],
                                       tiled.orders[tiled.orders[:, L.O_COL] == k])
     assert len(cols.trades) == len(tiled.trades) and len(cols.orders) == len(tiled.orders)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 90), depth=st.integers(1, 2), shorts=st.booleans(),
+       forced=st.booleans(), p=st.sampled_from([0.02, 0.3]))
+def test_signal_index_lists_exactly_the_signal_bars(seed, n, depth, shorts, forced, p):
+    from alphalab.engine.column_nb import signal_index
+
+    rng = np.random.default_rng(seed)
+    el = rng.random((n, 1)) < p
+    xl = rng.random((depth, n, 1)) < p
+    es = rng.random((n, 1)) < p if shorts else np.zeros((0, 1), dtype=bool)
+    xs = rng.random((depth, n, 1)) < p if shorts else np.zeros((depth, 0, 1), dtype=bool)
+    force = rng.random((n, 1)) < p if forced else np.zeros((1, 1), dtype=bool)
+    want = el[:, 0] | xl.any(axis=0)[:, 0]
+    if shorts:
+        want |= es[:, 0] | xs.any(axis=0)[:, 0]
+    if forced:
+        want |= force[:, 0]
+    out = np.full(n + 1, -7, dtype=np.int64)
+    signal_index(el, es, xl, xs, force, out)
+    bars = np.flatnonzero(want)
+    np.testing.assert_array_equal(out[: len(bars)], bars)
+    assert out[len(bars)] == n
