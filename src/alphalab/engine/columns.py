@@ -10,6 +10,7 @@ transpose of a (K, T) array, need no copy at all).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -105,33 +106,55 @@ def simulate_columns(
     flags = _record_flags(record)
     curves = tuple(np.empty((n_bars if on else 0, n_cols), order="F")  # each column contiguous
                    for on in (True, flags[REC_CASH], flags[REC_GROSS], flags[REC_POSITIONS]))
-    room = np.count_nonzero(el, axis=0) + (0 if es is None else np.count_nonzero(es, axis=0)) + 16
+    sigs = [_column_signals(el, xl, es, xs, k, n_bars) for k in range(n_cols)]
+    trades, orders = _run_columns(bars, sigs, per_rules, caps, atrs, costs, settings,
+                                  np.array([[lot_size, min_notional]], dtype=np.float64), curves)
+    eq, cash, gross, posq = curves
+    return SimOutput(trades, orders, eq, cash, gross, posq, np.arange(n_cols, dtype=np.int64), caps)
+
+
+def _column_signals(el: np.ndarray, xl: np.ndarray | None, es: np.ndarray | None, xs: np.ndarray | None, k: int,
+                    n_bars: int) -> tuple[np.ndarray, ...]:
+    """Column ``k``'s (entry_long, entry_short, exit_long, exit_short) as the kernel takes them."""
+    shape = (n_bars, 1)
+    return (_as_mask(_column(el, k), shape, "entry_long"),
+            np.zeros((0, 1), dtype=np.bool_) if es is None else _as_mask(_column(es, k), shape, "entry_short"),
+            _exit_stack(_column(xl, k), shape, "exit_long"),
+            np.zeros((1, 0, 1), dtype=np.bool_) if xs is None else _exit_stack(_column(xs, k), shape, "exit_short"))
+
+
+def _run_columns(
+    bars: tuple[np.ndarray, ...], sigs: list[tuple[np.ndarray, ...]], per_rules: list[EntryRules], caps: np.ndarray,
+    atrs: list[np.ndarray | None], costs: Costs, settings: SimSettings, inst: np.ndarray,
+    curves: tuple[np.ndarray, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the one-column kernel per column, writing into the columns of ``curves``; return the records.
+
+    Each column's records go to its own slice of shared buffers, sized so that they cannot overflow
+    (a trade starts with an entry signal, and a column has at most one entry and one exit order per
+    trade); ``TR_COL`` / ``O_COL`` are set to the column afterwards.
+    """
+    n_bars = bars[3].shape[0]
+    room = np.array([np.count_nonzero(s[0]) + np.count_nonzero(s[1]) + 16 for s in sigs], dtype=np.int64)
     start = np.concatenate([[0], np.cumsum(room)])
     trades, orders = np.empty((int(start[-1]), L.NTR)), np.empty((2 * int(start[-1]), L.NOR))
     fixed = (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.bool_), np.zeros(1, dtype=np.int64))
-    vecs = (costs.vector(), settings.vector(), np.array([[lot_size, min_notional]], dtype=np.float64))
-    used_tr, used_or = [], []
-    for k in range(n_cols):
-        shape = (n_bars, 1)
-        params = build_params(per_rules[k], shape)
-        sig = (_as_mask(_column(el, k), shape, "entry_long"),
-               np.zeros((0, 1), dtype=np.bool_) if es is None else _as_mask(_column(es, k), shape, "entry_short"),
-               _exit_stack(_column(xl, k), shape, "exit_long"),
-               np.zeros((1, 0, 1), dtype=np.bool_) if xs is None else _exit_stack(_column(xs, k), shape, "exit_short"))
+    vecs = (costs.vector(), settings.vector(), inst)
+    kernel: Any = simulate_one_nb
+    used_tr, used_or = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for k, sig in enumerate(sigs):
+        params = build_params(per_rules[k], (n_bars, 1))
         lo, hi = int(start[k]), int(start[k + 1])
-        counts, _pos = simulate_one_nb(
-            _market(bars, atrs[k], params, costs, shape), *sig, fixed[0], fixed[1], params, fixed[2],
+        counts, _pos = kernel(
+            _market(bars, atrs[k], params, costs, (n_bars, 1)), *sig, fixed[0], fixed[1], params, fixed[2],
             caps[k : k + 1], *vecs, trades[lo:hi], orders[2 * lo : 2 * hi], *(c[:, k : k + 1] for c in curves))
-        if counts[L.OVERFLOW]:  # cannot happen with these capacities; stay correct if it ever does
+        if counts[L.OVERFLOW]:
             raise EngineError("record buffers of a column overflowed", hint="report this as a bug")
         trades[lo : lo + counts[L.N_TRADES], L.TR_COL] = k
         orders[2 * lo : 2 * lo + counts[L.N_ORDERS], L.O_COL] = k
         used_tr.append(np.arange(lo, lo + counts[L.N_TRADES]))
         used_or.append(np.arange(2 * lo, 2 * lo + counts[L.N_ORDERS]))
-    tr_rows = np.concatenate(used_tr) if used_tr else np.empty(0, dtype=np.int64)
-    or_rows = np.concatenate(used_or) if used_or else np.empty(0, dtype=np.int64)
-    eq, cash, gross, posq = curves
-    return SimOutput(trades[tr_rows], orders[or_rows], eq, cash, gross, posq, np.arange(n_cols, dtype=np.int64), caps)
+    return trades[np.concatenate(used_tr)], orders[np.concatenate(used_or)]
 
 
 def _atr_columns(atr: np.ndarray | Sequence[np.ndarray | None] | None, n_bars: int,

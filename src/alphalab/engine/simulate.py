@@ -277,22 +277,8 @@ def simulate(
         raise EngineError(f"bars must be 2-D (time x asset), got shape {shape}")
     params = build_params(rules, shape)
     mkt = _market((open_, high, low, close, volume), atr, params, costs, shape)
-    el = _as_mask(entry_long, shape, "entry_long")
-    xl = _exit_stack(exit_long, shape, "exit_long")
-    # no short signals: zero-bar arrays (the kernels read them as none; no (T, A) zeros to allocate and scan)
-    es = np.zeros((0, shape[1]), dtype=np.bool_) if entry_short is None else _as_mask(entry_short, shape, "entry_short")
-    xs = (np.zeros((xl.shape[0], 0, shape[1]), dtype=np.bool_) if exit_short is None
-          else _exit_stack(exit_short, shape, "exit_short"))
-    if xl.shape[0] != xs.shape[0]:
-        raise EngineError("exit_long and exit_short stacks must have the same depth K")
-    cfg = (
-        np.zeros((1, 1), dtype=np.int64) if config_index is None else np.asarray(config_index, dtype=np.int64)
-    )
-    if cfg.ndim != 2 or (cfg.size and (cfg.min() < 0 or cfg.max() >= xl.shape[0])):
-        raise EngineError(f"config_index must be (T, A) ints in [0, {xl.shape[0]})")
-    force = (
-        np.zeros((1, 1), dtype=np.bool_) if force_exit is None else _as_mask(force_exit, shape, "force_exit")
-    )
+    el, es, xl, xs, cfg, force = _signal_arrays(entry_long, exit_long, entry_short, exit_short, config_index,
+                                                force_exit, shape)
     grp, cap = _groups(group, capital, shape[1])
     inst = np.empty((shape[1], L.NINST))
     inst[:, L.I_LOT] = np.broadcast_to(np.asarray(lot_size, dtype=np.float64), (shape[1],))
@@ -304,7 +290,7 @@ def simulate(
         es,
         xl,
         xs,
-        np.ascontiguousarray(cfg),
+        cfg,
         force,
         params,
         grp,
@@ -325,6 +311,28 @@ def simulate(
         grp,
         cap,
     )
+
+
+def _signal_arrays(
+    entry_long: np.ndarray, exit_long: np.ndarray | None, entry_short: np.ndarray | None,
+    exit_short: np.ndarray | None, config_index: np.ndarray | None, force_exit: np.ndarray | None,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, ...]:
+    """Check and convert the signal inputs of ``simulate``: (el, es, xl, xs, config index, force exit)."""
+    sh = (int(shape[0]), int(shape[1]))
+    el = _as_mask(entry_long, sh, "entry_long")
+    xl = _exit_stack(exit_long, sh, "exit_long")
+    # no short signals: zero-bar arrays (the kernels read them as none; no (T, A) zeros to allocate and scan)
+    es = np.zeros((0, sh[1]), dtype=np.bool_) if entry_short is None else _as_mask(entry_short, sh, "entry_short")
+    xs = (np.zeros((xl.shape[0], 0, sh[1]), dtype=np.bool_) if exit_short is None
+          else _exit_stack(exit_short, sh, "exit_short"))
+    if xl.shape[0] != xs.shape[0]:
+        raise EngineError("exit_long and exit_short stacks must have the same depth K")
+    cfg = np.zeros((1, 1), dtype=np.int64) if config_index is None else np.asarray(config_index, dtype=np.int64)
+    if cfg.ndim != 2 or (cfg.size and (cfg.min() < 0 or cfg.max() >= xl.shape[0])):
+        raise EngineError(f"config_index must be (T, A) ints in [0, {xl.shape[0]})")
+    force = np.zeros((1, 1), dtype=np.bool_) if force_exit is None else _as_mask(force_exit, sh, "force_exit")
+    return el, es, xl, xs, np.ascontiguousarray(cfg), force
 
 
 def _market(
