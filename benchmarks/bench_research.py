@@ -109,7 +109,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         r["bound_mb"] = memory_bound_mb(big_n)  # the documented working-memory bound (bars excluded)
         r["within_bound"] = big.peak_mb <= r["bound_mb"]
         rows.append(r)
-    k = 40 if quick else 2000  # enough work (~20 s) to amortise starting the worker processes
+    k = 40 if quick else 10_000  # enough work (~20 s with one worker) to amortise starting the worker processes
     one = measure(lambda: (_bars(n), _pairs(k)), _workers(1), repeat=1)
     two = measure(lambda: (_bars(n), _pairs(k)), _workers(2), repeat=1)
     rows.append(row(f"workers_{k}x100k", "local x1", one, units=k, unit="combos"))

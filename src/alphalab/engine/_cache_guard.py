@@ -9,6 +9,7 @@ kernel module does before any jitted function is called.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 from pathlib import Path
@@ -46,4 +47,18 @@ def ensure_fresh_cache() -> None:
                     f.unlink(missing_ok=True)
             (d / stamp_name).touch()
         except OSError:  # read-only or concurrently cleaned: numba will cope
+            continue
+    atexit.register(_stamp_new_dirs, stamp_name)
+
+
+def _stamp_new_dirs(stamp_name: str) -> None:
+    """Stamp the cache folders numba created during this run (with these sources) as fresh.
+
+    Without it, the folder of a first run has no stamp and the next run would throw its kernels away.
+    """
+    for d in _cache_dirs():
+        try:
+            if d.is_dir() and any(d.glob("kernel_nb.*")) and not (d / stamp_name).exists():
+                (d / stamp_name).touch()
+        except OSError:
             continue

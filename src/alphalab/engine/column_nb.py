@@ -51,7 +51,7 @@ from alphalab.engine.layout import (
 )
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def last_close(close: np.ndarray, t: int, a: int) -> float:
     """Return column ``a``'s last valid close at or before bar ``t`` (NaN when none)."""
     for s in range(t, -1, -1):

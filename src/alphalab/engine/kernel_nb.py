@@ -156,7 +156,7 @@ def request_exit(st: tuple, a: int, reason: int) -> bool:
     return _request_exit(st, a, reason)
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def _request_exit(st: tuple, a: int, reason: int) -> bool:
     """Ask to close column ``a``'s position with ``reason`` at the next fill; False when flat or pending."""
     if st[0][a, P_QTY] == 0.0 or st[1][a, Q_EXIT] >= 0.0:
@@ -181,7 +181,7 @@ def request_entry(st: tuple, a: int, side: int, t: int, prm: np.ndarray, cfg: in
     return True
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def _request_entry_core(st: tuple, a: int, side: int, t: int, cfg: int, pyramiding: float) -> bool:
     """``request_entry`` without copying the entry rules (the caller writes ``pend_prm[a]``)."""
     pos, pend = st[0], st[1]
@@ -201,7 +201,7 @@ def _request_entry_core(st: tuple, a: int, side: int, t: int, cfg: int, pyramidi
     return True
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
     """Apply the engine's own exits at the close of ``t``: forced (regime switch) and time stop.
 

@@ -216,7 +216,7 @@ def initial_levels(
     return sl, tp
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def trailing_level(pos: np.ndarray, a: int) -> float:
     """Return the trailing stop level of column ``a``'s position for the current bar (NaN when none).
 
@@ -236,7 +236,7 @@ def trailing_level(pos: np.ndarray, a: int) -> float:
     return ext - side * pos[a, P_TRVAL]
 
 
-@nb.njit(**RULE, inline="always")
+@nb.njit(**RULE)
 def exit_level_hit(pos: np.ndarray, a: int, o: float, h: float, lo: float, target_first: bool) -> tuple:
     """Return ``(price, reason, maker)`` of a stop/target exit of column ``a`` touched in this bar.
 
