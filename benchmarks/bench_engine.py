@@ -172,10 +172,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     big = lambda: _setup_arrays(n_big)  # noqa: E731
-    # best of 15: single runs of ~10-100 ms on a shared machine are noisy (the same for both sides)
-    ours_eq = h.measure(big, _ours_fast_equity, repeat=15)
-    ours = h.measure(big, _ours_fast, repeat=15)
-    vbt = h.measure(big, _vectorbt, repeat=15)
+    # best of 30: single runs of ~10-100 ms on a shared machine are noisy (the same for both sides)
+    ours_eq = h.measure(big, _ours_fast_equity, repeat=30)
+    ours = h.measure(big, _ours_fast, repeat=30)
+    vbt = h.measure(big, _vectorbt, repeat=30)
     rows.append(h.row("engine fast path, EMA cross", "alphalab fast path (equity curve)", ours_eq, units=n_big,
                       peer=vbt, peer_name="vectorbt from_signals"))
     rows.append(h.row("engine fast path, EMA cross", "alphalab fast path (all curves)", ours, units=n_big,

@@ -30,6 +30,7 @@ from alphalab.engine.kernel_nb import (
     execute_one,
     intrabar_one,
     mark_one,
+    ratchet_bounds,
 )
 from alphalab.engine.layout import (
     A_CASH,
@@ -323,20 +324,9 @@ def _bounds(pos: np.ndarray, a: int, high: np.ndarray, low: np.ndarray, t: int, 
     """
     ext, b_lo, b_hi = pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH]
     ks = skip - t
-    if pos[a, P_QTY] > 0.0:
-        for k in range(high.shape[0]):
-            h = high[k]
-            lo = low[k]
-            if h == h and k != ks:
-                ext = max(ext, h)
-                b_lo = min(b_lo, lo)
-                b_hi = max(b_hi, h)
-    else:
-        for k in range(high.shape[0]):
-            h = high[k]
-            lo = low[k]
-            if h == h and k != ks:
-                ext = min(ext, lo)
-                b_lo = min(b_lo, lo)
-                b_hi = max(b_hi, h)
+    long = pos[a, P_QTY] > 0.0
+    for k in range(high.shape[0]):
+        h = high[k]
+        if h == h and k != ks:
+            ext, b_lo, b_hi = ratchet_bounds(ext, b_lo, b_hi, long, h, low[k])
     pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH] = ext, b_lo, b_hi

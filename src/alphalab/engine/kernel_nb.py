@@ -242,6 +242,16 @@ def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> bool:
 
 
 @nb.njit(**RULE, inline="always")
+def ratchet_bounds(ext: float, b_lo: float, b_hi: float, long: bool, h: float, lo: float) -> tuple:
+    """One bar (high ``h``, low ``lo``) of an open position: its new trailing extreme and MAE/MFE bounds.
+
+    The one place of this rule: ``mark_one`` applies it bar by bar, ``column_nb`` over held stretches.
+    """
+    ext = max(ext, h) if long else min(ext, lo)
+    return ext, min(b_lo, lo), max(b_hi, h)
+
+
+@nb.njit(**RULE, inline="always")
 def mark_one(st: tuple, mkt: tuple, t: int, a: int, g: int) -> bool:
     """Add column ``a``'s open position (marked at ``P_MARK``) to its group's value; ratchet its bounds.
 
@@ -252,9 +262,8 @@ def mark_one(st: tuple, mkt: tuple, t: int, a: int, g: int) -> bool:
     h = mkt[1][t, a]
     lo = mkt[2][t, a]
     if h == h and not (pos[a, P_ATCLOSE] > 0.0 and pos[a, P_BAR] == t):
-        pos[a, P_EXT] = max(pos[a, P_EXT], h) if q > 0.0 else min(pos[a, P_EXT], lo)
-        pos[a, P_LOW] = min(pos[a, P_LOW], lo)
-        pos[a, P_HIGH] = max(pos[a, P_HIGH], h)
+        pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH] = ratchet_bounds(pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH],
+                                                                      q > 0.0, h, lo)
     m = pos[a, P_MARK]
     acct[g, A_VAL] += q * m
     acct[g, A_GROSS] += abs(q) * m
