@@ -96,12 +96,7 @@ def simulate_columns(
     n_cols = el.shape[1]
     xl, es, xs = (_signals(x, n_bars, n, n_cols) for x, n in
                   ((exit_long, "exit_long"), (entry_short, "entry_short"), (exit_short, "exit_short")))
-    per_rules = [rules] * n_cols if isinstance(rules, EntryRules) else list(rules)
-    if len(per_rules) != n_cols:
-        raise EngineError(f"{len(per_rules)} entry rules given for {n_cols} columns")
-    caps = np.broadcast_to(np.asarray(capital, dtype=np.float64), (n_cols,)).copy()
-    if np.any(caps <= 0):
-        raise EngineError("capital must be positive")
+    per_rules, caps = _per_column(rules, capital, n_cols)
     atrs = _atr_columns(atr, n_bars, n_cols)
     flags = _record_flags(record)
     curves = tuple(np.empty((n_bars if on else 0, n_cols), order="F")  # each column contiguous
@@ -155,6 +150,18 @@ def _run_columns(
         used_tr.append(np.arange(lo, lo + counts[L.N_TRADES]))
         used_or.append(np.arange(2 * lo, 2 * lo + counts[L.N_ORDERS]))
     return trades[np.concatenate(used_tr)], orders[np.concatenate(used_or)]
+
+
+def _per_column(rules: EntryRules | Sequence[EntryRules], capital: float | Sequence[float],
+                n_cols: int) -> tuple[list[EntryRules], np.ndarray]:
+    """Return the entry rules and the starting cash of each column."""
+    per_rules = [rules] * n_cols if isinstance(rules, EntryRules) else list(rules)
+    if len(per_rules) != n_cols:
+        raise EngineError(f"{len(per_rules)} entry rules given for {n_cols} columns")
+    caps = np.broadcast_to(np.asarray(capital, dtype=np.float64), (n_cols,)).copy()
+    if np.any(caps <= 0):
+        raise EngineError("capital must be positive")
+    return per_rules, caps
 
 
 def _atr_columns(atr: np.ndarray | Sequence[np.ndarray | None] | None, n_bars: int,

@@ -120,3 +120,20 @@ def test_signal_index_lists_exactly_the_signal_bars(seed, n, depth, shorts, forc
     bars = np.flatnonzero(want)
     np.testing.assert_array_equal(out[: len(bars)], bars)
     assert out[len(bars)] == n
+
+
+def test_simulate_columns_names_the_bad_input() -> None:
+    import pytest
+
+    from alphalab.core.errors import EngineError
+    from alphalab.engine.columns import simulate_columns
+    from alphalab.engine.simulate import EntryRules
+
+    bars, (el, xl, _es, _xs), _atr = _bars(1, 50, 3)
+    one = tuple(b[:, 0] for b in bars)
+    with pytest.raises(EngineError, match="2 entry rules given for 3 columns"):
+        simulate_columns(*one, el, xl, rules=[EntryRules(), EntryRules()])
+    with pytest.raises(EngineError, match="exit_long has shape"):
+        simulate_columns(*one, el, xl[:, :2])
+    with pytest.raises(EngineError, match="capital must be positive"):
+        simulate_columns(*one, el, xl, capital=[1.0, 0.0, 1.0])
