@@ -30,6 +30,7 @@ from alphalab.engine.kernel_nb import (
     execute_one,
     intrabar_one,
     mark_one,
+    marked_value,
     ratchet_bounds,
 )
 from alphalab.engine.layout import (
@@ -82,6 +83,26 @@ def decide_column(
         decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
 
 
+@nb.njit(**RULE, inline="always")
+def has_signal(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, force: np.ndarray, t: int,
+               a: int) -> bool:
+    """Whether column ``a`` has an entry, exit or forced-exit signal at ``t`` (the bars a decision is taken).
+
+    Short signals with zero bars, and a (1, 1) ``force``, mean none.
+    """
+    s = el[t, a]
+    for c in range(xl.shape[0]):
+        s |= xl[c, t, a]
+    if es.shape[0] > 0:
+        s |= es[t, a]
+    if xs.shape[1] > 0:
+        for c in range(xs.shape[0]):
+            s |= xs[c, t, a]
+    if force.shape[0] > 1:
+        s |= force[t, a]
+    return s
+
+
 @nb.njit(**RULE)
 def signal_index(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, force: np.ndarray,
                  out: np.ndarray) -> None:
@@ -92,10 +113,9 @@ def signal_index(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
     64-bit word) at a time: signals are sparse, so most words are zero and skip 8 bars at once.
     """
     n_bars = el.shape[0]
-    es_on, xs_on, f_on = es.shape[0] > 0, xs.shape[1] > 0, force.shape[0] > 1
     k = 0
     m = 0
-    if xl.shape[0] == 1 and not (es_on or xs_on or f_on):  # long entries and exits only: by words
+    if xl.shape[0] == 1 and es.shape[0] == 0 and xs.shape[1] == 0 and force.shape[0] <= 1:  # long entries and exits only: by words
         m = n_bars - n_bars % 8
         e8 = el.reshape(-1)[:m].view(np.uint64)
         x8 = xl[0].reshape(-1)[:m].view(np.uint64)
@@ -106,18 +126,8 @@ def signal_index(el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
                     out[k] = 8 * w + b
                     k += (word >> np.uint64(8 * b)) & np.uint64(1)
     for t in range(m, n_bars):  # branch-free: the slot is overwritten unless the bar has a signal
-        s = el[t, 0]
-        for c in range(xl.shape[0]):
-            s |= xl[c, t, 0]
-        if es_on:
-            s |= es[t, 0]
-        if xs_on:
-            for c in range(xs.shape[0]):
-                s |= xs[c, t, 0]
-        if f_on:
-            s |= force[t, 0]
         out[k] = t
-        k += s
+        k += has_signal(el, es, xl, xs, force, t, 0)
     out[k] = n_bars
 
 
@@ -262,17 +272,18 @@ def _flat_run(
     gross: np.ndarray, posq: np.ndarray,
 ) -> None:
     """Record bars ``t .. t1 - 1``, which have no signal while the column is flat: every curve keeps its value."""
-    _fill_curve(eq, g, t, t1, acct[g, A_CASH] + acct[g, A_VAL])
+    fill_curve(eq, g, t, t1, acct[g, A_CASH] + acct[g, A_VAL])
     if cash.shape[0] > 0:
-        _fill_curve(cash, g, t, t1, acct[g, A_CASH])
+        fill_curve(cash, g, t, t1, acct[g, A_CASH])
     if gross.shape[0] > 0:
-        _fill_curve(gross, g, t, t1, acct[g, A_GROSS])
+        fill_curve(gross, g, t, t1, acct[g, A_GROSS])
     if posq.shape[0] > 0:
-        _fill_curve(posq, a, t, t1, pos[a, P_QTY])
+        fill_curve(posq, a, t, t1, pos[a, P_QTY])
 
 
 @nb.njit(**RULE, inline="always")
-def _fill_curve(x: np.ndarray, j: int, t: int, t1: int, v: float) -> None:
+def fill_curve(x: np.ndarray, j: int, t: int, t1: int, v: float) -> None:
+    """Write ``v`` into rows ``t .. t1 - 1`` of column ``j`` of a curve."""
     y = x[t:t1, j]  # a view: indices from 0 need no negative-index handling
     for k in range(y.shape[0]):
         y[k] = v
@@ -292,27 +303,32 @@ def _held_run(
     m0 = pos[a, P_MARK]
     skip = int(pos[a, P_BAR]) if pos[a, P_ATCLOSE] > 0.0 else -1  # the entry bar's own range does not count
     c_cash = acct[g, A_CASH]
-    m = _equity_stretch(close[t:t1, a], eq[t:t1, g], m0, q, c_cash)
+    m = _value_stretch(close[t:t1, a], eq[t:t1, g], m0, q, c_cash, False)
     _bounds(pos, a, high[t:t1, a], low[t:t1, a], t, skip)
     pos[a, P_MARK] = m
-    acct[g, A_VAL] = 0.0 + q * m
-    acct[g, A_GROSS] = 0.0 + abs(q) * m
+    v, gr = marked_value(q, m)
+    acct[g, A_VAL] = 0.0 + v
+    acct[g, A_GROSS] = 0.0 + gr
     if cash.shape[0] > 0:
-        _fill_curve(cash, g, t, t1, c_cash)
+        fill_curve(cash, g, t, t1, c_cash)
     if posq.shape[0] > 0:
-        _fill_curve(posq, a, t, t1, q)
+        fill_curve(posq, a, t, t1, q)
     if gross.shape[0] > 0:
-        _equity_stretch(close[t:t1, a], gross[t:t1, g], m0, abs(q), 0.0)
+        _value_stretch(close[t:t1, a], gross[t:t1, g], m0, q, 0.0, True)
 
 
 @nb.njit(**RULE, inline="always")
-def _equity_stretch(close: np.ndarray, out: np.ndarray, m: float, q: float, base: float) -> float:
-    """``out[k] = base + (0.0 + q * mark)`` with the mark carried over NaN closes; return the last mark."""
+def _value_stretch(close: np.ndarray, out: np.ndarray, m: float, q: float, base: float, gross: bool) -> float:
+    """``out[k] = base + (0.0 + value)``, the (gross) ``marked_value`` at the mark carried over NaN closes.
+
+    Returns the last mark.
+    """
     for k in range(close.shape[0]):
         c = close[k]
         if c == c:
             m = c
-        out[k] = base + (0.0 + q * m)
+        v, gr = marked_value(q, m)
+        out[k] = base + (0.0 + (gr if gross else v))
     return m
 
 

@@ -24,6 +24,7 @@ from alphalab.engine.simulate import (
     SimOutput,
     SimSettings,
     _as_mask,
+    _capacity,
     _exit_stack,
     _market,
     _record_flags,
@@ -130,7 +131,7 @@ def _run_columns(
     trade); ``TR_COL`` / ``O_COL`` are set to the column afterwards.
     """
     n_bars = bars[3].shape[0]
-    room = np.array([np.count_nonzero(s[0]) + np.count_nonzero(s[1]) + 16 for s in sigs], dtype=np.int64)
+    room = np.array([_capacity(s[0], s[1]) for s in sigs], dtype=np.int64)
     start = np.concatenate([[0], np.cumsum(room)])
     trades, orders = np.empty((int(start[-1]), L.NTR)), np.empty((2 * int(start[-1]), L.NOR))
     fixed = (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.bool_), np.zeros(1, dtype=np.int64))

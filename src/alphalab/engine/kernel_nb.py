@@ -242,6 +242,12 @@ def mark_bar(st: tuple, mkt: tuple, t: int, group: np.ndarray) -> bool:
 
 
 @nb.njit(**RULE, inline="always")
+def marked_value(q: float, mark: float) -> tuple:
+    """Return the signed and the gross value of ``q`` units marked at ``mark`` (a group sums them)."""
+    return q * mark, abs(q) * mark
+
+
+@nb.njit(**RULE, inline="always")
 def ratchet_bounds(ext: float, b_lo: float, b_hi: float, long: bool, h: float, lo: float) -> tuple:
     """One bar (high ``h``, low ``lo``) of an open position: its new trailing extreme and MAE/MFE bounds.
 
@@ -264,9 +270,9 @@ def mark_one(st: tuple, mkt: tuple, t: int, a: int, g: int) -> bool:
     if h == h and not (pos[a, P_ATCLOSE] > 0.0 and pos[a, P_BAR] == t):
         pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH] = ratchet_bounds(pos[a, P_EXT], pos[a, P_LOW], pos[a, P_HIGH],
                                                                       q > 0.0, h, lo)
-    m = pos[a, P_MARK]
-    acct[g, A_VAL] += q * m
-    acct[g, A_GROSS] += abs(q) * m
+    v, gr = marked_value(q, pos[a, P_MARK])
+    acct[g, A_VAL] += v
+    acct[g, A_GROSS] += gr
     return pos[a, P_SL] == pos[a, P_SL] or pos[a, P_TP] == pos[a, P_TP] or pos[a, P_TRTYPE] > 0.0
 
 

@@ -23,7 +23,14 @@ import numba as nb
 import numpy as np
 
 from alphalab.engine._jit import RULE
-from alphalab.engine.column_nb import column_loop, decide_column, last_close, signal_index
+from alphalab.engine.column_nb import (
+    column_loop,
+    decide_column,
+    fill_curve,
+    has_signal,
+    last_close,
+    signal_index,
+)
 from alphalab.engine.kernel_nb import (
     close_all,
     execute_one,
@@ -128,21 +135,10 @@ def _or_signals(sig: np.ndarray, el: np.ndarray, es: np.ndarray, xl: np.ndarray,
                 force: np.ndarray) -> None:
     """``sig[t] = any`` entry, exit or forced-exit signal of any column at ``t``, in one pass over the bars."""
     n_bars, n_assets = el.shape
-    has_force = force.shape[0] > 1
-    es_on, xs_on = es.shape[0] > 0, xs.shape[1] > 0  # short signals with zero bars: none
     for t in range(n_bars):
         s = False
         for a in range(n_assets):
-            s |= el[t, a]
-            for k in range(xl.shape[0]):
-                s |= xl[k, t, a]
-            if es_on:
-                s |= es[t, a]
-            if xs_on:
-                for k in range(xs.shape[0]):
-                    s |= xs[k, t, a]
-            if has_force:
-                s |= force[t, a]
+            s |= has_signal(el, es, xl, xs, force, t, a)
         sig[t] = s
 
 
@@ -243,24 +239,14 @@ def _quiet_run(
     while t1 < t_end and not sig[t1]:
         t1 += 1
     for g in range(acct.shape[0]):
-        v = acct[g, A_CASH] + acct[g, A_VAL]
-        for s in range(t, t1):
-            eq[s, g] = v
-    if cash.shape[0] > 0:
-        for g in range(acct.shape[0]):
-            v = acct[g, A_CASH]
-            for s in range(t, t1):
-                cash[s, g] = v
-    if gross.shape[0] > 0:
-        for g in range(acct.shape[0]):
-            v = acct[g, A_GROSS]
-            for s in range(t, t1):
-                gross[s, g] = v
+        fill_curve(eq, g, t, t1, acct[g, A_CASH] + acct[g, A_VAL])
+        if cash.shape[0] > 0:
+            fill_curve(cash, g, t, t1, acct[g, A_CASH])
+        if gross.shape[0] > 0:
+            fill_curve(gross, g, t, t1, acct[g, A_GROSS])
     if posq.shape[0] > 0:
         for a in range(pos.shape[0]):
-            v = pos[a, P_QTY]
-            for s in range(t, t1):
-                posq[s, a] = v
+            fill_curve(posq, a, t, t1, pos[a, P_QTY])
     return t1
 
 
