@@ -16,6 +16,11 @@ Deliberate differences from TA-Lib (all tested):
 - MFI: typical-price changes at float-noise level (~1e-14, from split adjustment) are classified
   by their exact sign; TA-Lib classifies a few differently, so its parity test rounds to 1e-8
   and the raw data is pinned against a pandas reference instead.
+- Rolling variance (stddev, zscore, bbands, hv) and the regression slope do not use TA-Lib's
+  running sums of x and x², which cancel most digits on FX-like prices: they keep shifted sums
+  with an error budget and recompute a window exactly when needed (see
+  :mod:`alphalab.indicators.nb_stats`); results agree with exact rational arithmetic to 1e-9
+  relative, a flat window gives exactly 0, and agree with TA-Lib wherever TA-Lib is accurate.
 - Seeding, warm-up and multi-output alignment follow TA-Lib: EMAs seed with the SMA of the first
   ``period`` values, MACD seeds its fast EMA at bar ``slow - 1`` as TA-Lib does, and MACD, STOCH
   and STOCHRSI start all outputs at the common warm-up.

@@ -275,38 +275,3 @@ def extreme_into(x, period, is_max, out):  # type: ignore[no-untyped-def]
             out[last] = sg * acc
         bs += period
     return True
-
-
-@numba.njit(cache=True)
-def var_into(x, period, root, out):  # type: ignore[no-untyped-def]
-    """Population variance over ``period`` values from running sums of x and x² (TA-Lib's method).
-
-    Negative round-off results are clipped to 0; with ``root`` the output is the square root
-    (the population standard deviation).
-    """
-    n = x.shape[0]
-    t1 = 0.0
-    t2 = 0.0
-    m = min(period - 1, n)
-    for i in range(m):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        out[i] = NAN
-    for i in range(m, n):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        var = var if var > 0.0 else 0.0
-        out[i] = np.sqrt(var) if root else var
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
-    return True

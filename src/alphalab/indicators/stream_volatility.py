@@ -14,22 +14,17 @@ class BbandsStream(Streaming):
     outputs = ("middle", "upper", "lower", "percent_b", "bandwidth")
 
     def __init__(self, period: int, std: float) -> None:
-        self.sma = Sma(period)
         self.var = RollingVar(period)
         self.std = std
 
     def _step(self, x: float) -> tuple[float, ...]:
-        mid = self.sma.update(x)
-        var = self.var.update(x)
+        mid, var, dev = self.var.moments(x)
         if mid != mid:
             return (NAN,) * 5
-        sd = math.sqrt(var)
-        up = mid + self.std * sd
-        lo = mid - self.std * sd
-        width = up - lo
-        pb = (x - lo) / width if width != 0.0 else 0.5
-        bw = width / mid if mid != 0.0 else 0.0
-        return (mid, up, lo, pb, bw)
+        half = self.std * math.sqrt(var)
+        pb = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
+        bw = 2.0 * half / mid if mid != 0.0 else 0.0
+        return (mid, mid + half, mid - half, pb, bw)
 
 
 class AtrStream(Streaming):
@@ -89,15 +84,14 @@ class StddevStream(Streaming):
 
 class ZscoreStream(Streaming):
     def __init__(self, period: int) -> None:
-        self.sma = Sma(period)
         self.var = RollingVar(period)
 
     def _step(self, x: float) -> tuple[float, ...]:
-        mean = self.sma.update(x)
-        sd = math.sqrt(self.var.update(x))
+        mean, var, dev = self.var.moments(x)
         if mean != mean:
             return (NAN,)
-        return ((x - mean) / sd if sd > 0.0 else 0.0,)
+        sd = math.sqrt(var)
+        return (dev / sd if sd > 0.0 else 0.0,)
 
 
 class HighestStream(Streaming):
