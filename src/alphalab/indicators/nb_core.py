@@ -30,6 +30,16 @@ import numba
 import numpy as np
 
 NAN = np.nan
+TIE_ULPS = 8
+TIE_REL = TIE_ULPS * float(np.finfo(np.float64).eps)
+"""Two values closer than ``TIE_REL`` of the larger magnitude (8 ulps) are a tie, not a move.
+
+A typical price ``(h + l + c) / 3`` carries up to ~2 ulps of rounding, so two bars whose typical
+prices are mathematically equal can differ by a few ulps; counting that as a rise or a fall made
+MFI flip whole windows of money flow and CCI(2) reach 133 on a flat market. Every indicator that
+decides a direction from consecutive values (MFI, OBV) or from a value against the window (CCI)
+uses :func:`direction` / :func:`tie_snap`, and so do their streaming twins.
+"""
 
 
 @numba.njit(cache=True)
@@ -137,6 +147,25 @@ def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
         return prev, prev
     prev = (prev * (period - 1) + v) / period
     return prev, prev
+
+
+@numba.njit(cache=True, inline="always")
+def direction(a, prev):  # type: ignore[no-untyped-def]
+    """Return +1 if ``a`` is above ``prev``, -1 if below, 0 on a tie (within ``TIE_REL``)."""
+    d = a - prev
+    tol = TIE_REL * max(abs(a), abs(prev))
+    if d > tol:
+        return 1
+    if d < -tol:
+        return -1
+    return 0
+
+
+@numba.njit(cache=True, inline="always")
+def tie_snap(a, ref):  # type: ignore[no-untyped-def]
+    """Return ``a - ref``, or exactly 0 when the two tie (within ``TIE_REL``)."""
+    d = a - ref
+    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
 
 
 @numba.njit(cache=True, inline="always")

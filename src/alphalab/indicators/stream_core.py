@@ -12,9 +12,27 @@ import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
+from alphalab.indicators.nb_core import TIE_REL
 from alphalab.indicators.nb_stats import TOL
 
 NAN = float("nan")
+
+
+def direction(a: float, prev: float) -> int:
+    """Twin of :func:`alphalab.indicators.nb_core.direction`: +1, -1, or 0 on a tie within ``TIE_REL``."""
+    d = a - prev
+    tol = TIE_REL * max(abs(a), abs(prev))
+    if d > tol:
+        return 1
+    if d < -tol:
+        return -1
+    return 0
+
+
+def tie_snap(a: float, ref: float) -> float:
+    """Twin of :func:`alphalab.indicators.nb_core.tie_snap`: ``a - ref``, 0 on a tie."""
+    d = a - ref
+    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
 
 
 class Streaming:

@@ -23,6 +23,7 @@ from alphalab.indicators.stream_core import (
     Streaming,
     TrueRange,
     Wma,
+    tie_snap,
 )
 
 
@@ -265,13 +266,12 @@ class CciStream(Streaming):
             return (NAN,)
         total = 0.0
         for v in self.window:
-            total += v
+            total += tie_snap(v, tp)
         mean = total / self.period
         dev = 0.0
         for v in self.window:
-            dev += abs(v - mean)
-        num = tp - mean
-        return (num / (0.015 * (dev / self.period)) if num != 0.0 and dev != 0.0 else 0.0,)
+            dev += abs(tie_snap(v, tp) - mean)
+        return (-mean / (0.015 * (dev / self.period)) if mean != 0.0 and dev != 0.0 else 0.0,)
 
 
 class RocStream(Streaming):

@@ -7,7 +7,16 @@ from collections import deque
 
 from alphalab.core.errors import ConfigError
 from alphalab.indicators.nb_volume import NS_PER_DAY
-from alphalab.indicators.stream_core import NAN, Atr, Ema, RollingExtreme, RollingVar, Sma, Streaming
+from alphalab.indicators.stream_core import (
+    NAN,
+    Atr,
+    Ema,
+    RollingExtreme,
+    RollingVar,
+    Sma,
+    Streaming,
+    direction,
+)
 
 
 class BbandsStream(Streaming):
@@ -136,10 +145,12 @@ class ObvStream(Streaming):
         prev, self.prev = self.prev, close
         if prev != prev:
             self.total = volume
-        elif close > prev:
-            self.total += volume
-        elif close < prev:
-            self.total -= volume
+        else:
+            way = direction(close, prev)
+            if way > 0:
+                self.total += volume
+            elif way < 0:
+                self.total -= volume
         return (self.total,)
 
 
@@ -206,8 +217,8 @@ class MfiStream(Streaming):
         self.period = period
         self.flows: deque[tuple[float, float]] = deque(maxlen=period)
         self.tp_prev = NAN
-        self.pos = 0.0
-        self.neg = 0.0
+        self.pos = self.neg = 0.0
+        self.pos_n = self.neg_n = 0
         self.i = 0
 
     def _step(self, high: float, low: float, close: float, volume: float) -> tuple[float, ...]:
@@ -216,16 +227,23 @@ class MfiStream(Streaming):
         self.i += 1
         if prev != prev:
             return (NAN,)
-        pos = tp * volume if tp > prev else 0.0
-        neg = tp * volume if tp < prev else 0.0
+        way = direction(tp, prev)
+        pos = tp * volume if way > 0 else 0.0
+        neg = tp * volume if way < 0 else 0.0
         self.flows.append((pos, neg))
         self.pos += pos
         self.neg += neg
+        self.pos_n += pos != 0.0
+        self.neg_n += neg != 0.0
         if self.i <= self.period:
             return (NAN,)
+        self.pos = self.pos if self.pos_n > 0 else 0.0
+        self.neg = self.neg if self.neg_n > 0 else 0.0
         total = self.pos + self.neg
         out = 100.0 * (self.pos / total) if total > 0.0 else 0.0
         old_pos, old_neg = self.flows[0]
         self.pos -= old_pos
         self.neg -= old_neg
+        self.pos_n -= old_pos != 0.0
+        self.neg_n -= old_neg != 0.0
         return (out,)
