@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from alphalab.core.bars import BarArrays
 from alphalab.core.enums import FillTiming
 from alphalab.core.instrument import Instrument
 from alphalab.core.timeframe import Timeframe
 from alphalab.engine.records import equity_frame, fills_frame, orders_frame, trades_frame
-from alphalab.engine.result import BacktestResult, run_hash
+from alphalab.engine.result import BacktestResult, Deferred, run_hash
 from alphalab.engine.simulate import SimOutput
 
 _DAYS = {"24/7": 365.0, "24/5": 260.0}
@@ -40,38 +41,55 @@ def build_result(
     strategy_doc: dict[str, Any], fill_timing: FillTiming, seed: int, ppy: float | None,
     indicators: dict[str, np.ndarray] | None = None, regimes: np.ndarray | None = None,
 ) -> BacktestResult:
-    """Wrap a one-group simulation output into a ``BacktestResult`` with its provenance."""
+    """Wrap a one-group simulation output into a ``BacktestResult`` with its provenance.
+
+    The tables and hashes are deferred: each is built from ``out`` on first access.
+    """
     import alphalab
 
-    index = bars.index
     tf = str(bars.timeframe)
-    trades = trades_frame(out.trades, index, bars.symbols, strategy_id=strategy_id,
-                          strategy_name=strategy_name, timeframe=tf, regimes=regimes)
-    orders = orders_frame(out.orders, index, bars.symbols)
-    equity = equity_frame(out.equity[:, 0], out.cash[:, 0], out.gross[:, 0], index)
-    import pandas as pd
-
-    positions = pd.DataFrame(out.positions, index=index, columns=list(bars.symbols))
-    data_hash = bars.digest()
     version = alphalab.__version__
+    ids = {"strategy_id": strategy_id, "strategy_name": strategy_name}
+    index = _OnceIndex(bars)
+    deferred = Deferred()
+    deferred.add(
+        trades=lambda: trades_frame(out.trades, index(), bars.symbols, timeframe=tf, regimes=regimes, **ids),
+        orders=lambda: orders_frame(out.orders, index(), bars.symbols),
+        fills=lambda: fills_frame(deferred.get("orders")),
+        equity=lambda: equity_frame(out.equity[:, 0], out.cash[:, 0], out.gross[:, 0], index()),
+        positions=lambda: _positions_frame(out.positions, index(), bars.symbols),
+        data_hash=bars.digest,
+        run_hash=lambda: run_hash(config, deferred.get("data_hash"), strategy_doc, seed, version),
+    )
     return BacktestResult(
         strategy_id=strategy_id,
         strategy_name=strategy_name,
         symbols=bars.symbols,
         timeframe=bars.timeframe,
-        trades=trades,
-        orders=orders,
-        fills=fills_frame(orders),
-        equity=equity,
-        positions=positions,
         bars=bars,
         config=config,
-        data_hash=data_hash,
-        run_hash=run_hash(config, data_hash, strategy_doc, seed, version),
         seed=seed,
         version=version,
         fill_timing=fill_timing,
         periods_per_year=ppy if ppy is not None else periods_per_year(bars.timeframe, bars.symbols),
         indicators=dict(indicators or {}),
         strategy=strategy_doc,
+        deferred=deferred,
     )
+
+
+class _OnceIndex:
+    """The bars' DatetimeIndex, made on the first call and shared by every table."""
+
+    def __init__(self, bars: BarArrays) -> None:
+        self._bars = bars
+        self._index: pd.DatetimeIndex | None = None
+
+    def __call__(self) -> pd.DatetimeIndex:
+        if self._index is None:
+            self._index = self._bars.index
+        return self._index
+
+
+def _positions_frame(positions: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(positions, index=index, columns=list(symbols))
