@@ -38,11 +38,18 @@ def _out(out: Path | None, name: str) -> Path:
     return out if out is not None else paths.results_dir() / "research" / name
 
 
-def _space(strategy: str, overrides: list[str] | None) -> Any:
-    from alphalab.engine.backtest import resolve_spec
-    from alphalab.research.space import space_from_spec
+def _space(strategy: Any, overrides: list[str] | None) -> Any:
+    from alphalab.research.event_eval import space_for
 
-    return space_from_spec(resolve_spec(strategy, None), overrides or [])
+    return space_for(strategy, overrides or [])
+
+
+def _study(strategy: str, symbol: str, timeframe: str) -> tuple[Any, Any]:
+    """Return the strategy to research (a Python class for a Python id or .py file) and its evaluator."""
+    from alphalab.research.event_eval import evaluator_for, resolve_research_strategy
+
+    strat = resolve_research_strategy(strategy)
+    return strat, evaluator_for(strat).preload([symbol], timeframe)
 
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
@@ -52,7 +59,7 @@ def _executor(name: str, address: str | None, workers: int | None) -> Any:
 
 
 def optimize(
-    strategy: Annotated[str, typer.Argument(help="Strategy id or SDL file.")],
+    strategy: Annotated[str, typer.Argument(help="Strategy id, SDL file or Python strategy file (.py).")],
     symbol: Symbol = "sample:AAPL",
     timeframe: Tf = "1d",
     space: Space = None,
@@ -68,14 +75,13 @@ def optimize(
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters; report DSR, PBO and stable regions."""
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.optimize import optimize as run_optimize
     from alphalab.research.report import write_html
     from alphalab.research.stability import heatmap_html
 
-    ev = EngineEvaluator().preload([symbol], timeframe)
-    sp = _space(strategy, space)
-    res = run_optimize(ev, strategy, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
+    strat, ev = _study(strategy, symbol, timeframe)
+    sp = _space(strat, space)
+    res = run_optimize(ev, strat, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
                        objectives=objective, constraints=constraint or [], seed=seed,
                        executor=_executor(executor, address, workers), progress=not as_json,
                        n_bars=ev.bars(symbol, timeframe).n_bars)
@@ -126,12 +132,11 @@ def walkforward(
     """Walk-forward optimisation and out-of-sample test."""
     import plotly.graph_objects as go
 
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.report import write_html
     from alphalab.research.walkforward import walk_forward
 
-    ev = EngineEvaluator().preload([symbol], timeframe)
-    res = walk_forward(ev, strategy, symbol, timeframe, space=_space(strategy, space),
+    strat, ev = _study(strategy, symbol, timeframe)
+    res = walk_forward(ev, strat, symbol, timeframe, space=_space(strat, space),
                        n_bars=ev.bars(symbol, timeframe).n_bars, train=train, test=test, step=step, mode=mode,
                        purge=purge, embargo=embargo, sampler=sampler, n_trials=trials, objectives=objective,
                        constraints=constraint or [], executor=_executor(executor, address, workers),

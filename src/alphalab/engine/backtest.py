@@ -93,7 +93,8 @@ def resolve_spec(strategy: Any, params: Mapping[str, Any] | None) -> Any:
     if isinstance(strategy, StrategySpec):
         if not params:
             return strategy
-        return load(strategy.model_dump(mode="json", by_alias=True, exclude_none=True), params=params)
+        # re-substitute from the source document: a dump holds numbers where "$name" stood
+        return strategy.with_params(dict(params))
     if isinstance(strategy, Path) or str(strategy).endswith(".json"):
         return load(Path(strategy), params=params)
     from alphalab.strategies.registry import get

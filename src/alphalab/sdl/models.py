@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from alphalab.core.errors import ConfigError
 from alphalab.sdl.params import ParameterSpec, SearchDimension, search_space
 
 CURRENT_SCHEMA_VERSION = "1.1"
@@ -384,4 +385,11 @@ class StrategySpec(_Model):
         """Return this strategy with other parameter values (validated against the declared ranges)."""
         from alphalab.sdl.loader import finish
 
+        if not self._document:
+            names = ", ".join(sorted(params)) or "none"
+            raise ConfigError(
+                f"strategy {self.id!r} was built without its source document, so parameters ({names}) "
+                "cannot be applied",
+                hint="load it with alphalab.sdl.load(...) or pass the strategy id or file instead",
+            )
         return finish(self._document, {**self._values, **params}, self._source or self.id)
