@@ -51,21 +51,27 @@ def _cross_kernel(lines: np.ndarray, fast: np.ndarray, slow: np.ndarray, entries
                   exits: np.ndarray) -> None:
     """Fill (K, T) ``entries``/``exits``: line ``fast[j]`` of the (P, T) ``lines`` crosses above / below ``slow[j]``.
 
-    One pass along time per pair (contiguous reads and writes): ``above = fast > slow`` (False with a
-    NaN), ``was`` is ``above`` one bar earlier (False before the first bar), ``valid`` says both lines
-    are not NaN.
+    One pass along time per pair (contiguous reads and writes), the SDL rule of consecutive valid
+    bars (``alphalab.sdl.calendars``): a row where a line is NaN (warm-up, a missing bar) has no
+    signal and is skipped; a valid row compares ``above = fast > slow`` with the last valid row
+    before it (no signal on the first valid row).
     """
     for j in range(fast.size):
         fl, sl = lines[fast[j]], lines[slow[j]]
         er, xr = entries[j], exits[j]
         was = False
+        seen = False
         for t in range(fl.shape[0]):
             f, s = fl[t], sl[t]
+            if not ((f == f) and (s == s)):
+                er[t] = False
+                xr[t] = False
+                continue
             above = f > s
-            valid = (f == f) and (s == s)
-            er[t] = above and not was and valid
-            xr[t] = was and not above and valid
+            er[t] = seen and above and not was
+            xr[t] = seen and was and not above
             was = above
+            seen = True
 
 
 def cross_signals(
@@ -84,9 +90,9 @@ def cross_signals(
     -------
     tuple of numpy.ndarray
         Boolean (T, K) column-major arrays (each combination's column is contiguous, which is how
-        ``engine.simulate_columns`` reads it): ``above & ~prev & valid`` and ``~above & prev & valid``, where
-        ``above = fast > slow``, ``prev`` is ``above`` one bar earlier (False on the first bar) and
-        ``valid`` says both lines are not NaN.
+        ``engine.simulate_columns`` reads it): ``above & ~prev`` and ``~above & prev`` on rows where
+        both lines are valid, where ``above = fast > slow`` and ``prev`` is ``above`` on the last
+        earlier valid row (no signal on the first valid row, none on a NaN row).
     """
     keys = sorted({p for pair in pairs for p in pair})
     missing = [p for p in keys if p not in lines]

@@ -29,10 +29,9 @@ def test_sweep_trade_counts_match_talib_crossings() -> None:
     expected = []
     for f, s in PAIRS:
         fast, slow = talib.EMA(close, f), talib.EMA(close, s)
-        valid = ~np.isnan(fast) & ~np.isnan(slow)
-        above = np.where(valid, fast > slow, False)
-        prev = np.concatenate([[False], above[:-1]])
-        crosses = np.flatnonzero(above & ~prev & valid)
+        rows = np.flatnonzero(~np.isnan(fast) & ~np.isnan(slow))  # the SDL rule: consecutive valid bars
+        above = fast[rows] > slow[rows]
+        crosses = rows[1:][above[1:] & ~above[:-1]]
         expected.append(float(np.sum(crosses < len(close) - 1)))  # a signal on the last bar cannot fill
     assert [m["trades"] for m in ours] == expected
 
