@@ -381,7 +381,24 @@ class StrategySpec(_Model):
         return search_space(self.parameters)
 
     def with_params(self, params: dict[str, Any]) -> StrategySpec:
-        """Return this strategy with other parameter values (validated against the declared ranges)."""
+        """Return this strategy with other parameter values (validated against the declared ranges).
+
+        The values are substituted into the document the spec was loaded from (its ``"$name"``
+        references), so every parameter given takes effect; an unknown name raises
+        ``ValidationError`` with a did-you-mean hint.
+
+        Raises
+        ------
+        ValidationError
+            For an unknown parameter or a value out of range, or when the spec was not built by
+            ``alphalab.sdl.load`` (it has no document to substitute into).
+        """
         from alphalab.sdl.loader import finish
 
+        if not self._document:
+            from alphalab.core.errors import ValidationError
+
+            raise ValidationError(
+                f"strategy {self.id}: parameters {sorted(params)} cannot be applied to a spec built without its "
+                "document", hint="load the strategy with alphalab.sdl.load (or by id / path) to change parameters")
         return finish(self._document, {**self._values, **params}, self._source or self.id)
