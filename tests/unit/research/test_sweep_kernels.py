@@ -79,9 +79,9 @@ def test_column_metrics_match_series_metrics_across_pairwise_blocks(n: int) -> N
     r = rng.normal(0, 0.01, (n, 3)) * 10.0 ** rng.uniform(-3, 1, (n, 3))
     r[rng.random((n, 3)) < 0.1] = 0.0
     r[:, 2] = 0.001  # a constant column
-    got = series_metrics_columns(r)
+    got = series_metrics_columns(r, 252.0)
     for j in range(3):
-        _assert_same_metrics(got[j], series_metrics(r[:, j]))
+        _assert_same_metrics(got[j], series_metrics(r[:, j], 252.0))
 
 
 @settings(max_examples=25, deadline=None)
@@ -116,9 +116,9 @@ def test_column_metrics_are_deterministic_bit_for_bit() -> None:
     # our own kernel run twice on the same input: bit-identical on any CPU
     rng = np.random.default_rng(11)
     r = rng.normal(0, 0.01, (4099, 4))
-    first, second = series_metrics_columns(r), series_metrics_columns(r.copy())
+    first, second = series_metrics_columns(r, 252.0), series_metrics_columns(r.copy(), 252.0)
     assert [[m[q] for q in m] for m in first] == [[m[q] for q in m] for m in second]
 
 
 def test_equity_metrics_of_a_single_point_are_the_empty_series_metrics() -> None:
-    assert equity_metrics_columns(np.ones((1, 2))) == [series_metrics(np.zeros(0))] * 2
+    assert equity_metrics_columns(np.ones((1, 2)), 252.0) == [series_metrics(np.zeros(0), 252.0)] * 2
