@@ -89,7 +89,9 @@ def periods_per_year_for(timeframe: Any, symbols: Any = ()) -> float:
 
     Daily bars: 365 on a 24/7 calendar (crypto), 260 on 24/5 (FX), 252 sessions otherwise
     (stocks, indices). Weekly bars: 52 per year. Intraday bars: trading days x session length
-    (24 h, or 6.5 h on an exchange calendar) / bar length. With several symbols the calendar
+    (24 h, or 6.5 h on an exchange calendar) / bar length, at least one bar per trading day. This is
+    the one rule of the project: every annualised figure takes its bars per year from here (or from
+    a result's own ``periods_per_year``, which the engine sets from here). With several symbols the calendar
     with the most trading time wins (the equity curve lives on the union of their bars).
 
     Parameters
@@ -110,7 +112,7 @@ def periods_per_year_for(timeframe: Any, symbols: Any = ()) -> float:
         return 52.0 * 7 * 86400 / tf.seconds
     if tf.seconds >= 86400:
         return days * 86400 / tf.seconds
-    return days * _SESSION_HOURS.get(cal, 6.5) * 3600 / tf.seconds
+    return days * max(1.0, _SESSION_HOURS.get(cal, 6.5) * 3600 / tf.seconds)  # at least one bar a day
 
 
 def buy_and_hold_equity(bars: Any, capital: float = 1.0) -> pd.Series:

@@ -9,31 +9,17 @@ import pandas as pd
 
 from alphalab.core.bars import BarArrays
 from alphalab.core.enums import FillTiming
-from alphalab.core.instrument import Instrument
 from alphalab.core.timeframe import Timeframe
 from alphalab.engine.records import equity_frame, fills_frame, orders_frame, trades_frame
 from alphalab.engine.result import BacktestResult, Deferred, run_hash
 from alphalab.engine.simulate import SimOutput
 
-_DAYS = {"24/7": 365.0, "24/5": 260.0}
-_SESSION_HOURS = {"24/7": 24.0, "24/5": 24.0}
-
 
 def periods_per_year(timeframe: Timeframe, symbols: tuple[str, ...]) -> float:
-    """Return bars per year: 252 daily sessions for stocks, 365 for 24/7 crypto, 260 for FX.
+    """Return bars per year of ``timeframe`` on the symbols' calendar (``analytics.metrics.periods_per_year_for``)."""
+    from alphalab.analytics.metrics import periods_per_year_for
 
-    Intraday bars scale by the bars per trading day (6.5 h sessions on exchange calendars,
-    24 h otherwise); weekly bars give 52.
-    """
-    cals = [Instrument.guess(s).calendar for s in symbols] or ["XNYS"]
-    cal = max(cals, key=lambda c: _DAYS.get(c, 252.0) * _SESSION_HOURS.get(c, 6.5))
-    days = _DAYS.get(cal, 252.0)
-    sec = timeframe.seconds
-    if sec >= 7 * 86400:
-        return 52.0 * 7 * 86400 / sec
-    if sec >= 86400:
-        return days * 86400 / sec
-    return days * max(1.0, _SESSION_HOURS.get(cal, 6.5) * 3600 / sec)
+    return periods_per_year_for(timeframe, symbols)
 
 
 def build_result(
