@@ -64,6 +64,9 @@ def import_(
     mapping: Annotated[
         list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. --map time='Open time'.")
     ] = None,
+    allow_nonpositive: Annotated[
+        bool, typer.Option("--allow-nonpositive", help="Accept prices <= 0 (spreads, some futures).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a file and append its bars to the catalog (atomically)."""
@@ -73,7 +76,12 @@ def import_(
 
     raw = read_file(path, columns=_mapping(mapping))
     report = validate(
-        raw, timeframe, calendar=calendar, mode="repair" if repair else "strict", source=str(path)
+        raw,
+        timeframe,
+        calendar=calendar,
+        mode="repair" if repair else "strict",
+        source=str(path),
+        allow_nonpositive=allow_nonpositive,
     )
     assert report.frame is not None
     written = Catalog().write(report.frame, source, symbol, report.timeframe)
