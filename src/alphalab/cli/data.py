@@ -151,8 +151,10 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the last bars of a symbol."""
+    from alphalab.cli._validate import check_options
     from alphalab.data.loader import load_bars
 
+    check_options(rows=rows, start=start, end=end)
     frame = load_bars(symbol, timeframe, start, end, adjust=not raw)
     tail = frame.tail(rows)
     records = [

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from alphalab.cli._common import JsonOpt, emit, table
+from alphalab.cli._validate import check_options
 
 Symbol = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
@@ -73,6 +74,7 @@ def optimize(
     from alphalab.research.report import write_html
     from alphalab.research.stability import heatmap_html
 
+    check_options(trials=trials, workers=workers, seed=seed)
     ev = EngineEvaluator().preload([symbol], timeframe)
     sp = _space(strategy, space)
     res = run_optimize(ev, strategy, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
@@ -130,6 +132,7 @@ def walkforward(
     from alphalab.research.report import write_html
     from alphalab.research.walkforward import walk_forward
 
+    check_options(train=train, test=test, step=step, purge=purge, embargo=embargo, trials=trials, workers=workers)
     ev = EngineEvaluator().preload([symbol], timeframe)
     res = walk_forward(ev, strategy, symbol, timeframe, space=_space(strategy, space),
                        n_bars=ev.bars(symbol, timeframe).n_bars, train=train, test=test, step=step, mode=mode,
@@ -172,6 +175,7 @@ def montecarlo(
     from alphalab.research.montecarlo import monte_carlo
     from alphalab.research.report import write_html
 
+    check_options(sims=sims, block=block, ruin=ruin, seed=seed)
     result = EngineEvaluator().run(strategy, {}, symbol, timeframe, None)
     if on == "trades":
         values = result.trades["return_pct"].to_numpy(dtype=float)
@@ -221,6 +225,8 @@ def fitness(
     from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.fitness import fitness_matrix, write_fitness
 
+    check_options(timeout=timeout, workers=workers)
+
     spaces = {s: _space(s, space) for s in strategies}
     tbl = fitness_matrix(EngineEvaluator(), strategies, symbols, timeframes or ["1d"], spaces,
                          regimes=regimes, regime_labels=regime_label or None,
@@ -255,6 +261,8 @@ def mapping_export(
     from alphalab.core.errors import NotFoundError
     from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.mapping import DataRange, SelectionRules, export_mapping
+
+    check_options(min_trades=min_trades, top_k=top_k, max_drawdown=max_drawdown, min_stability=min_stability)
 
     if not fitness_file.exists():
         raise NotFoundError(f"fitness table {fitness_file} does not exist", hint="run `alphalab fitness` first")

@@ -168,8 +168,9 @@ class Catalog:
 
             self.root = paths.lake_dir()
         else:
-            self.root = Path(home) / "lake"
-            self.root.mkdir(parents=True, exist_ok=True)
+            from alphalab.paths import _ensure_dir
+
+            self.root = _ensure_dir(Path(home) / "lake")
 
     def path(self, source: str, symbol: str, timeframe: str | Timeframe) -> Path:
         """Return the file of one dataset (it may not exist)."""
@@ -185,6 +186,15 @@ class Catalog:
         return self.path(source, symbol, timeframe).exists()
 
     def write(self, frame: pd.DataFrame, source: str, symbol: str, timeframe: str | Timeframe) -> WriteResult:
+        try:
+            return self._write(frame, source, symbol, timeframe)
+        except PermissionError as exc:
+            raise ConfigError(
+                f"cannot write to the catalog at {exc.filename or self.root} (permission denied)",
+                hint="make the AlphaLab home writable, or pass --home DIR",
+            ) from None
+
+    def _write(self, frame: pd.DataFrame, source: str, symbol: str, timeframe: str | Timeframe) -> WriteResult:
         """Append ``frame`` to a dataset, replacing existing bars at the same times, atomically.
 
         Returns

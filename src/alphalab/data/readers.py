@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from alphalab.core.errors import DataError, Problem
+from alphalab.core.textfile import not_utf8
 from alphalab.data.timeparse import parse_time
 
 __all__ = ["FIELDS", "parse_time", "read_file"]
@@ -191,11 +192,7 @@ def _load_raw(path: Path, separator: str | None) -> pd.DataFrame:
             compression="gzip" if compressed else None,
         )
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start})",
-            hint="save the file as UTF-8 (in Excel: CSV UTF-8)",
-            source=str(path),
-        ) from None
+        raise DataError(not_utf8(path, exc), hint="save the file as UTF-8 (in Excel: CSV UTF-8)") from None
     except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
         raise DataError(
             f"{path}: the compressed file is truncated or corrupt ({exc})",
