@@ -256,17 +256,13 @@ def mapping_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a mapping from a fitness table."""
-    import pandas as pd
 
-    from alphalab.core.errors import NotFoundError
     from alphalab.research.engine_eval import EngineEvaluator
+    from alphalab.research.fitness import read_fitness_table
     from alphalab.research.mapping import DataRange, SelectionRules, export_mapping
 
     check_options(min_trades=min_trades, top_k=top_k, max_drawdown=max_drawdown, min_stability=min_stability)
-
-    if not fitness_file.exists():
-        raise NotFoundError(f"fitness table {fitness_file} does not exist", hint="run `alphalab fitness` first")
-    tbl = pd.read_json(fitness_file) if fitness_file.suffix == ".json" else pd.read_csv(fitness_file)
+    tbl = read_fitness_table(fitness_file)
     ev = EngineEvaluator()
 
     def data_range(symbol: str, tf: str) -> DataRange:
