@@ -65,7 +65,10 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest a strategy on one or more symbols and write an HTML report."""
+    from alphalab.cli._validate import check_options, emit_warnings, warnings_for_result
     from alphalab.workflows import BacktestRequest, run_backtest_request
+
+    check_options(capital=capital, fee_bps=fee_bps, slippage_bps=slippage_bps, start=start, end=end)
 
     summary = run_backtest_request(
         BacktestRequest(
@@ -84,6 +87,8 @@ def backtest(
             out=out,
         )
     )
+    summary["warnings"] = warnings_for_result(summary["trades"], summary["metrics"])  # type: ignore[arg-type]
+    emit_warnings(summary["warnings"])
     emit(summary, as_json=as_json, render=lambda: _render_backtest(summary))
 
 
@@ -104,8 +109,11 @@ def lookahead(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a strategy on data truncated at many cut points; exit 1 if any decision changed."""
+    from alphalab.cli._validate import check_options
     from alphalab.data import load_arrays
     from alphalab.engine.lookahead import check_lookahead
+
+    check_options(cuts=cuts)
 
     bars = load_arrays(list(symbol), timeframe)
     rep = check_lookahead(strategy, bars, n_cuts=cuts)

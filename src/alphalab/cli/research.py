@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from alphalab.cli._common import JsonOpt, emit, table
+from alphalab.cli._validate import check_options
 
 Symbol = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
@@ -79,6 +80,7 @@ def optimize(
     from alphalab.research.report import write_html
     from alphalab.research.stability import heatmap_html
 
+    check_options(trials=trials, workers=workers, seed=seed)
     strat, ev = _study(strategy, symbol, timeframe)
     sp = _space(strat, space)
     res = run_optimize(ev, strat, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
@@ -135,6 +137,7 @@ def walkforward(
     from alphalab.research.report import write_html
     from alphalab.research.walkforward import walk_forward
 
+    check_options(train=train, test=test, step=step, purge=purge, embargo=embargo, trials=trials, workers=workers)
     strat, ev = _study(strategy, symbol, timeframe)
     res = walk_forward(ev, strat, symbol, timeframe, space=_space(strat, space),
                        n_bars=ev.bars(symbol, timeframe).n_bars, train=train, test=test, step=step, mode=mode,
@@ -177,6 +180,7 @@ def montecarlo(
     from alphalab.research.montecarlo import monte_carlo
     from alphalab.research.report import write_html
 
+    check_options(sims=sims, block=block, ruin=ruin, seed=seed)
     result = EngineEvaluator().run(strategy, {}, symbol, timeframe, None)
     if on == "trades":
         values = result.trades["return_pct"].to_numpy(dtype=float)
@@ -226,6 +230,8 @@ def fitness(
     from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.fitness import fitness_matrix, write_fitness
 
+    check_options(timeout=timeout, workers=workers)
+
     spaces = {s: _space(s, space) for s in strategies}
     tbl = fitness_matrix(EngineEvaluator(), strategies, symbols, timeframes or ["1d"], spaces,
                          regimes=regimes, regime_labels=regime_label or None,
@@ -255,15 +261,13 @@ def mapping_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a mapping from a fitness table."""
-    import pandas as pd
 
-    from alphalab.core.errors import NotFoundError
     from alphalab.research.engine_eval import EngineEvaluator
+    from alphalab.research.fitness import read_fitness_table
     from alphalab.research.mapping import DataRange, SelectionRules, export_mapping
 
-    if not fitness_file.exists():
-        raise NotFoundError(f"fitness table {fitness_file} does not exist", hint="run `alphalab fitness` first")
-    tbl = pd.read_json(fitness_file) if fitness_file.suffix == ".json" else pd.read_csv(fitness_file)
+    check_options(min_trades=min_trades, top_k=top_k, max_drawdown=max_drawdown, min_stability=min_stability)
+    tbl = read_fitness_table(fitness_file)
     ev = EngineEvaluator()
 
     def data_range(symbol: str, tf: str) -> DataRange:
