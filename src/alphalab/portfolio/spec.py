@@ -160,7 +160,8 @@ class PortfolioSpec(_Strict):
     sleeves: list[SleeveSpec] = Field(min_length=1)
     allocation: AllocationSpec = Field(default_factory=AllocationSpec)
     risk: RiskLimits = Field(default_factory=RiskLimits)
-    costs: CostsSpec = Field(default_factory=CostsSpec)
+    costs: CostsSpec | None = Field(
+        None, description="costs of every fill; null: the sleeves' own (they must then agree)")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PortfolioSpec:
