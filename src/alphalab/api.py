@@ -84,7 +84,7 @@ def _regime_labels(regimes: Any, bars: Any) -> dict[str, pd.Series] | None:
 
 
 def backtest(
-    strategy: Any, data: Any = "sample:AAPL", *, timeframe: str | None = None, start: Any = None,
+    strategy: Any, data: Any, *, timeframe: str | None = None, start: Any = None,
     end: Any = None, capital: float | None = None, fee_bps: float | None = None,
     slippage_bps: float | None = None, fill: str | None = None, config: Any = None, regimes: Any = None,
     params: Mapping[str, Any] | None = None, **strategy_params: Any,
@@ -178,7 +178,7 @@ def _research_setup(strategy: Any, data: Any, options: Mapping[str, Any]) -> tup
 
 
 def optimize(
-    strategy: Any, data: Any = "sample:AAPL", *, space: Any = None, sampler: str = "grid",
+    strategy: Any, data: Any, *, space: Any = None, sampler: str = "grid",
     n_trials: int | None = None, objective: str | Iterable[str] = "sharpe", constraints: Iterable[str] = (),
     seed: int = 0, workers: int = 1, progress: bool = True, timeframe: str | None = None, start: Any = None,
     end: Any = None, capital: float | None = None, fee_bps: float | None = None,
@@ -220,7 +220,7 @@ def optimize(
 
 
 def walk_forward(
-    strategy: Any, data: Any = "sample:AAPL", *, train: int = 500, test: int = 125, step: int | None = None,
+    strategy: Any, data: Any, *, train: int = 500, test: int = 125, step: int | None = None,
     mode: str = "rolling", purge: int = 0, embargo: int = 0, space: Any = None, sampler: str = "grid",
     n_trials: int | None = None, objective: str | Iterable[str] = "sharpe", constraints: Iterable[str] = (),
     seed: int = 0, workers: int = 1, progress: bool = True, timeframe: str | None = None, start: Any = None,
@@ -250,7 +250,7 @@ def walk_forward(
 
 
 def monte_carlo(
-    strategy: Any, data: Any = "sample:AAPL", *, method: str = "reshuffle", n_sims: int = 1000, block: int = 10,
+    strategy: Any, data: Any = None, *, method: str = "reshuffle", n_sims: int = 1000, block: int = 10,
     on: str = "trades", ruin: float = 0.5, confidence: float = 0.95, seed: int = 0, **backtest_args: Any,
 ) -> MonteCarloRun:
     """Resample a backtest's trade returns (``on="trades"``) or bar returns (``on="returns"``).
@@ -262,7 +262,16 @@ def monte_carlo(
     """
     from alphalab.research.montecarlo import monte_carlo as run_monte_carlo
 
-    bt = strategy if isinstance(strategy, BacktestRun) else backtest(strategy, data, **backtest_args)
+    if isinstance(strategy, BacktestRun):
+        if data is not None or backtest_args:
+            given = ", ".join(["data"] * (data is not None) + sorted(backtest_args))
+            raise ConfigError(f"monte_carlo of a finished backtest cannot take {given}",
+                              hint="pass the strategy and data instead to run a new backtest")
+        bt = strategy
+    elif data is None:
+        raise ConfigError("monte_carlo needs data to backtest the strategy on", hint="e.g. 'sample:AAPL'")
+    else:
+        bt = backtest(strategy, data, **backtest_args)
     values, ppy = _resample_inputs(bt.raw, on)
     mc = run_monte_carlo(values, method=method, n_sims=n_sims, block=block, seed=seed, ruin_drawdown=ruin,
                          periods_per_year=ppy, confidence=confidence)

@@ -288,6 +288,9 @@ def run_strategy(
     """
     if not isinstance(data, BarArrays):
         raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
+    if params and not isinstance(strategy, type):
+        raise EngineError(f"params were given with an instance of {type(strategy).__name__}, which has its own",
+                          hint="pass the class with params=..., or create the instance with them")
     strat = strategy(params) if isinstance(strategy, type) else strategy
     cfg = config or BacktestConfig()
     rules = rules or EntryRules()

@@ -180,3 +180,11 @@ def test_load_data_and_strategies(tmp_path):
     cls = al.load(str(path))
     assert issubclass(cls, al.Strategy) and cls.__name__ == "Mine"
     assert al.backtest(str(path), "sample:AAPL", n=2, **WINDOW).params == {"n": 2}
+
+
+def test_monte_carlo_of_a_finished_backtest_refuses_run_settings():
+    r = al.backtest("ema_cross", "sample:AAPL", **WINDOW)
+    with pytest.raises(ConfigError, match="fee_bps"):
+        al.monte_carlo(r, fee_bps=5)
+    with pytest.raises(ConfigError, match="needs data"):
+        al.monte_carlo("ema_cross")

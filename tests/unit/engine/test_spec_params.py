@@ -55,3 +55,26 @@ def test_spec_without_source_document_refuses_params():
     bare = StrategySpec.model_validate(spec.model_dump(mode="json", by_alias=True, exclude_none=True))
     with pytest.raises(AlphaLabError, match="fast"):
         resolve_spec(bare, {"fast": 10})
+
+
+def test_run_sweep_of_a_loaded_spec_runs_each_parameter_set(bars):
+    from alphalab.engine import run_sweep
+
+    sets = [{"fast": f, "slow": s} for f in (5, 10, 20) for s in (40, 80)]
+    sweep = run_sweep(load("ema_cross"), bars, sets)
+    finals = sweep.equity.iloc[-1].to_numpy()
+    assert len(set(finals.round(6))) == len(sets)
+    alone = run_backtest("ema_cross", bars, params=sets[3])
+    assert finals[3] == pytest.approx(alone.final_equity, rel=1e-12)
+
+
+def test_run_strategy_instance_with_params_raises(bars):
+    from alphalab.engine import run_strategy
+    from alphalab.strategies.api import Param, Strategy
+
+    class Hold(Strategy):
+        parameters = {"n": Param("int", 3, min=1, max=9)}  # noqa: RUF012
+
+    with pytest.raises(AlphaLabError, match="instance"):
+        run_strategy(Hold(), bars, params={"n": 5})
+    assert run_strategy(Hold, bars, params={"n": 5}).strategy["params"] == {"n": 5}
