@@ -69,3 +69,18 @@ def test_optimising_a_loaded_spec_evaluates_each_trial(tmp_path: Path) -> None:
     sharpe = res.trials["m_sharpe"].to_numpy()
     assert sharpe[0] != sharpe[1]
     np.testing.assert_allclose(sharpe, by_id.trials["m_sharpe"].to_numpy(), rtol=1e-12)
+
+
+def test_sweep_on_symbols_with_different_calendars_equals_separate_backtests(bars: BarArrays) -> None:
+    # the 24/7 symbol gives AAPL NaN rows: each parameter set is evaluated per calendar (sdl.calendars)
+    frame = bars.frame("AAPL")
+    idx = pd.date_range(frame.index[0], frame.index[-1], freq="D")
+    close = 50.0 * np.exp(np.cumsum(np.random.default_rng(2).normal(0, 0.02, len(idx))))
+    always = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=idx)
+    mixed = BarArrays.from_frames({"AAPL": frame, "ALWAYS": always}, "1d")
+    cfg = BacktestConfig(fee_bps=10)
+    sweep = run_sweep("sma_cross", mixed, SETS, cfg)
+    for k, p in enumerate(SETS):
+        one = run_backtest("sma_cross", mixed, cfg, params=p)
+        np.testing.assert_allclose(sweep.equity[k].to_numpy(), one.equity["equity"].to_numpy(), rtol=1e-12)
+        assert sweep.stats.loc[k, "n_trades"] == len(one.trades)
