@@ -84,3 +84,15 @@ def test_sweep_on_symbols_with_different_calendars_equals_separate_backtests(bar
         one = run_backtest("sma_cross", mixed, cfg, params=p)
         np.testing.assert_allclose(sweep.equity[k].to_numpy(), one.equity["equity"].to_numpy(), rtol=1e-12)
         assert sweep.stats.loc[k, "n_trades"] == len(one.trades)
+
+
+def test_optimising_an_undeclared_parameter_raises_with_did_you_mean_before_any_trial(tmp_path: Path) -> None:
+    from alphalab.core.errors import ConfigError
+
+    space = SearchSpace({"fsat": parse_override("fsat=10,20"), "slow": parse_override("slow=60")})
+    for strategy in ("sma_cross", load("sma_cross")):
+        with pytest.raises(ConfigError, match="no parameter 'fsat'") as info:
+            optimize(EngineEvaluator(), strategy, "sample:AAPL", "1d", space=space, executor=LocalExecutor(1),
+                     store=TrialStore(tmp_path))
+        assert info.value.hint == "did you mean 'fast'?"
+    assert not list(tmp_path.glob("chunk-*"))  # nothing was evaluated
