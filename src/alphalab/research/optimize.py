@@ -215,6 +215,7 @@ def optimize(
     cons = _constraints(constraints)
     if not space.params:
         raise ConfigError("the search space is empty", hint="declare parameters or pass --space name=spec")
+    _check_space_names(strategy, space)
     study = Study(evaluator, strategy, symbol, timeframe, window)
     fp = study.fingerprint()
     store = store or TrialStore.for_study(fp)
@@ -242,6 +243,32 @@ def optimize(
     n_cached = len({k for k, _ in proposals if k in before})
     return select(table, space.names, objs, cons, n_evaluated=len(new), n_cached=n_cached,
                   seconds=time.perf_counter() - t0, grid=sampler == "grid")
+
+
+def _check_space_names(strategy: Any, space: SearchSpace) -> None:
+    """Raise when the space names a parameter the SDL strategy does not declare (every trial would fail).
+
+    Strategies the engine cannot resolve as SDL (a test evaluator's names, Python strategies) are
+    left to their evaluator.
+    """
+    from alphalab.core.errors import AlphaLabError
+    from alphalab.sdl import StrategySpec
+
+    spec = strategy
+    if not isinstance(spec, StrategySpec):
+        from alphalab.engine.backtest import resolve_spec
+
+        try:
+            spec = resolve_spec(strategy, None)
+        except (AlphaLabError, TypeError):
+            return
+    unknown = [n for n in space.names if n not in spec.parameters]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(spec.parameters), n=1)
+        raise ConfigError(f"strategy {spec.id} has no parameter {unknown[0]!r} (search space: {', '.join(space.names)})",
+                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(spec.parameters)}")
 
 
 def _objectives(objectives: str | Iterable[str] | Sequence[Objective]) -> list[Objective]:

@@ -55,7 +55,12 @@ def _compute_one(spec: IndicatorSpec, bars: BarArrays) -> dict[str, np.ndarray]:
     for col in inputs_needed:
         use = spec.input if spec.input is not None and (len(inputs_needed) == 1 or col == "close") else col
         inputs[col] = np.ascontiguousarray(bars.column(use), dtype=np.float64)
-    return catalog.compute(spec.type, inputs, spec.params)
+    params = dict(spec.params)
+    if meta is not None and meta.params and "periods_per_year" in meta.params and "periods_per_year" not in params:
+        from alphalab.analytics.metrics import periods_per_year_for  # annualise with the bars' own calendar
+
+        params["periods_per_year"] = periods_per_year_for(bars.timeframe, bars.symbols)
+    return catalog.compute(spec.type, inputs, params)
 
 
 def _on_higher(spec: IndicatorSpec, bars: BarArrays, higher: list[HigherBars]) -> dict[str, np.ndarray]:

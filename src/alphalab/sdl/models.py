@@ -78,11 +78,16 @@ class TrendArgs(_Model):
 
 
 class BreakoutArgs(_Model):
-    """``value`` above the highest (``up``) or below the lowest (``down``) of the previous ``bars`` bars."""
+    """``value`` above the highest (``up``) or below the lowest (``down``) of the previous ``bars`` bars.
+
+    The extreme is taken over ``reference`` when given (``{"value": "close", "reference": "high"}``:
+    a close above the highest high of the previous bars), else over ``value`` itself.
+    """
 
     value: Operand
     direction: Literal["up", "down"] = "up"
     bars: Bars = 20
+    reference: Operand | None = None
 
 
 class VoteArgs(_Model):

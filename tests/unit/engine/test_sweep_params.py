@@ -69,3 +69,30 @@ def test_optimising_a_loaded_spec_evaluates_each_trial(tmp_path: Path) -> None:
     sharpe = res.trials["m_sharpe"].to_numpy()
     assert sharpe[0] != sharpe[1]
     np.testing.assert_allclose(sharpe, by_id.trials["m_sharpe"].to_numpy(), rtol=1e-12)
+
+
+def test_sweep_on_symbols_with_different_calendars_equals_separate_backtests(bars: BarArrays) -> None:
+    # the 24/7 symbol gives AAPL NaN rows: each parameter set is evaluated per calendar (sdl.calendars)
+    frame = bars.frame("AAPL")
+    idx = pd.date_range(frame.index[0], frame.index[-1], freq="D")
+    close = 50.0 * np.exp(np.cumsum(np.random.default_rng(2).normal(0, 0.02, len(idx))))
+    always = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=idx)
+    mixed = BarArrays.from_frames({"AAPL": frame, "ALWAYS": always}, "1d")
+    cfg = BacktestConfig(fee_bps=10)
+    sweep = run_sweep("sma_cross", mixed, SETS, cfg)
+    for k, p in enumerate(SETS):
+        one = run_backtest("sma_cross", mixed, cfg, params=p)
+        np.testing.assert_allclose(sweep.equity[k].to_numpy(), one.equity["equity"].to_numpy(), rtol=1e-12)
+        assert sweep.stats.loc[k, "n_trades"] == len(one.trades)
+
+
+def test_optimising_an_undeclared_parameter_raises_with_did_you_mean_before_any_trial(tmp_path: Path) -> None:
+    from alphalab.core.errors import ConfigError
+
+    space = SearchSpace({"fsat": parse_override("fsat=10,20"), "slow": parse_override("slow=60")})
+    for strategy in ("sma_cross", load("sma_cross")):
+        with pytest.raises(ConfigError, match="no parameter 'fsat'") as info:
+            optimize(EngineEvaluator(), strategy, "sample:AAPL", "1d", space=space, executor=LocalExecutor(1),
+                     store=TrialStore(tmp_path))
+        assert info.value.hint == "did you mean 'fast'?"
+    assert not list(tmp_path.glob("chunk-*"))  # nothing was evaluated

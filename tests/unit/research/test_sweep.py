@@ -26,14 +26,20 @@ def test_sweep_trade_counts_match_talib_crossings() -> None:
     bars = _bars()
     ours = ema_cross_sweep(*bars, PAIRS, periods_per_year=252.0)
     close = bars[3]
-    expected = []
+    expected: list[float] = []
+    slack: list[int] = []
     for f, s in PAIRS:
         fast, slow = talib.EMA(close, f), talib.EMA(close, s)
         rows = np.flatnonzero(~np.isnan(fast) & ~np.isnan(slow))  # the SDL rule: consecutive valid bars
         above = fast[rows] > slow[rows]
         crosses = rows[1:][above[1:] & ~above[:-1]]
         expected.append(float(np.sum(crosses < len(close) - 1)))  # a signal on the last bar cannot fill
-    assert [m["trades"] for m in ours] == expected
+        # TA-Lib's EMA may differ from ours by a few ulps: only a near-tie bar may flip a crossing
+        near = np.abs(fast[rows] - slow[rows]) <= 1e-9 * np.abs(slow[rows])
+        slack.append(int(near.sum()))
+    got = [m["trades"] for m in ours]
+    assert all(abs(g - e) <= s for g, e, s in zip(got, expected, slack, strict=True)), (got, expected, slack)
+    assert min(expected) > 10
 
 
 def test_columns_are_independent_of_chunking_and_workers() -> None:

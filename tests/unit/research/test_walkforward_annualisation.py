@@ -82,3 +82,21 @@ def test_instrument_trading_days_follow_the_same_rule(symbol: str) -> None:
     from alphalab.core.instrument import Instrument
 
     assert Instrument.guess(symbol).periods_per_year_daily == periods_per_year_for("1d", (symbol,))
+
+
+def test_sdl_volatility_indicator_annualises_with_the_bars_calendar() -> None:
+    import talib
+
+    from alphalab.sdl import compile, load
+
+    bars = load_arrays(["sample:EURUSD"], "1h").slice(0, 500)
+    doc = {"schema_version": "1.1", "id": "t", "name": "t", "timeframe": "1h",
+           "indicators": {"vol": {"type": "hv", "params": {"period": 20}}},
+           "entry": {"long": {"gt": {"left": "vol", "right": 0}}}, "exit": {}}
+    vol = compile(load(doc)).signals(bars).indicators["vol"][:, 0]
+    logret = np.log(bars.close[1:, 0] / bars.close[:-1, 0])
+    ref = talib.STDDEV(logret, 20) * math.sqrt(20 / 19) * math.sqrt(HOURLY_FX)  # sample std, annualised
+    np.testing.assert_allclose(vol[-100:], ref[-100:], rtol=1e-8)
+    doc["indicators"]["vol"]["params"]["periods_per_year"] = 252.0  # an explicit value is kept
+    vol_252 = compile(load(doc)).signals(bars).indicators["vol"][:, 0]
+    np.testing.assert_allclose(vol_252[-100:], vol[-100:] * math.sqrt(252.0 / HOURLY_FX), rtol=1e-12)
