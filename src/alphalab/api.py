@@ -260,6 +260,7 @@ def monte_carlo(
     ``reshuffle``, ``bootstrap``, ``block`` or ``stationary``; ``ruin`` is the drawdown counted as
     ruin; final equity is a multiple of the starting capital and drawdowns are fractions.
     """
+    from alphalab.research.montecarlo import backtest_values
     from alphalab.research.montecarlo import monte_carlo as run_monte_carlo
 
     if isinstance(strategy, BacktestRun):
@@ -272,22 +273,10 @@ def monte_carlo(
         raise ConfigError("monte_carlo needs data to backtest the strategy on", hint="e.g. 'sample:AAPL'")
     else:
         bt = backtest(strategy, data, **backtest_args)
-    values, ppy = _resample_inputs(bt.raw, on)
+    values, ppy = backtest_values(bt.raw, on)
     mc = run_monte_carlo(values, method=method, n_sims=n_sims, block=block, seed=seed, ruin_drawdown=ruin,
                          periods_per_year=ppy, confidence=confidence)
     return MonteCarloRun(mc)
-
-
-def _resample_inputs(result: Any, on: str) -> tuple[Any, float]:
-    """Return the values a Monte Carlo resamples and how many of them make a year."""
-    ppy_bars = float(result.periods_per_year or 252.0)
-    if on == "trades":
-        values = result.trades["return_pct"].to_numpy(dtype=float)
-        years = max(result.bars.n_bars / ppy_bars, 1e-9)
-        return values, max(len(values) / years, 1.0)
-    if on == "returns":
-        return result.equity["equity"].pct_change().to_numpy()[1:], ppy_bars
-    raise ConfigError(f"on={on!r}: choose 'trades' or 'returns'")
 
 
 def load(name: Any, *, timeframe: str = "1d", start: Any = None, end: Any = None) -> Any:

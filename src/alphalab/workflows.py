@@ -129,9 +129,9 @@ def _python_strategy(strategy: str) -> Any:
     if strategy.endswith(".json"):
         return None
     from alphalab.strategies.api import Strategy
-    from alphalab.strategies.registry import get
+    from alphalab.strategies.loading import load_strategy
 
-    found = get(strategy)
+    found = load_strategy(strategy)  # ids, SDL files and .py files (file.py:Class)
     return found if isinstance(found, type) and issubclass(found, Strategy) else None
 
 
