@@ -8,9 +8,11 @@ with the same trial store, samplers, selection and overfitting statistics as an 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
+import marshal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +30,22 @@ def is_python_strategy(strategy: Any) -> bool:
 
 
 def _source_digest(cls: type[Strategy]) -> str:
-    """Hash the class's source (so editing the strategy invalidates its stored trials)."""
-    try:
-        text = inspect.getsource(cls)
-    except (OSError, TypeError):  # defined interactively: fall back to its name and declarations
-        text = repr(sorted((k, repr(v)) for k, v in cls.parameters.items()))
-    return hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}\n{text}".encode()).hexdigest()
+    """Hash the class's code and declarations (so editing the strategy invalidates its stored trials).
+
+    The compiled code of every method is hashed too, so a class defined where its source cannot be
+    read (``exec``, some notebooks) still gets a new fingerprint when its logic changes.
+    """
+    h = hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode())
+    with contextlib.suppress(OSError, TypeError):  # no readable source (exec, some notebooks)
+        h.update(inspect.getsource(cls).encode())
+    for klass in cls.__mro__:
+        if klass in (Strategy, object):
+            continue
+        for name, value in sorted(vars(klass).items()):
+            code = getattr(value, "__code__", None)
+            h.update(name.encode())
+            h.update(marshal.dumps(code) if code is not None else repr(value).encode())
+    return h.hexdigest()
 
 
 @dataclass
