@@ -44,9 +44,30 @@ def _prepare(strategy: Any, data: Any, options: Mapping[str, Any]) -> _Setup:
     base = opts.get("config")
     cfg = base.model_dump() if isinstance(base, BacktestConfig) else dict(base or {})
     cfg.update({k: opts[k] for k in ("capital", "fee_bps", "slippage_bps", "fill") if k in opts})
-    config = BacktestConfig(**cfg)
+    config = _config(BacktestConfig, cfg)
     bars = to_bars(data, opts.get("timeframe"), opts.get("start"), opts.get("end"))
     return _Setup(load_strategy(strategy), bars, config, opts)
+
+
+def _config(model: Any, fields: dict[str, Any]) -> Any:
+    """Return the run config, turning pydantic's errors into one ValidationError naming each field."""
+    import pydantic
+
+    from alphalab.core.errors import Problem, ValidationError
+
+    try:
+        return model(**fields)
+    except pydantic.ValidationError as exc:
+        known = list(model.model_fields)
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            close = difflib.get_close_matches(name, known, n=1) if err["type"] == "extra_forbidden" else []
+            message = f"unknown setting {name!r}" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(Problem(name, message, hint=f"did you mean {close[0]!r}?" if close else None,
+                                    value=err.get("input")))
+        raise ValidationError("invalid run settings", problems=problems,
+                              hint=f"settings: {', '.join(known)}") from None
 
 
 def _python(strategy: Any) -> bool:

@@ -200,3 +200,13 @@ def test_dataframe_with_adj_close_is_adjusted_like_a_stored_symbol():
     assert tf == "1d"
     assert np.allclose(frame["close"].to_numpy(), stored["close"].to_numpy(), rtol=1e-12)
     assert not np.allclose(frame["close"].to_numpy(), raw["close"].to_numpy())
+
+
+def test_bad_run_settings_raise_a_user_error_naming_the_field():
+    with pytest.raises(ValidationError) as err:
+        al.backtest("ema_cross", "sample:AAPL", config={"alow_short": False})
+    assert err.value.problems[0].where == "alow_short"
+    assert "allow_short" in str(err.value.problems[0].hint)
+    with pytest.raises(ValidationError) as err:
+        al.backtest("ema_cross", "sample:AAPL", capital=0)
+    assert err.value.problems[0].where == "capital"
