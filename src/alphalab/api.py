@@ -146,14 +146,13 @@ def backtest(
 
 def _space(strategy: Any, space: Any, fixed_params: Mapping[str, Any]) -> Any:
     """Return the search space: declared, with ``space`` overrides and ``fixed_params`` pinned."""
-    from alphalab.research.event_eval import space_for
+    from alphalab.research.event_eval import check_declared, space_for
     from alphalab.research.space import fixed
 
-    declared = space_for(strategy)
-    overrides = _space_overrides(space)
-    for name in [o.partition("=")[0].strip() for o in overrides] + list(fixed_params):
-        _check_declared(name, declared.names)
-    return fixed(declared.with_overrides(overrides), dict(fixed_params))
+    sp = space_for(strategy, _space_overrides(space))
+    for name in fixed_params:
+        check_declared(name, sp.names)
+    return fixed(sp, dict(fixed_params))
 
 
 def _space_overrides(space: Any) -> list[str]:
@@ -175,14 +174,6 @@ def _space_overrides(space: Any) -> list[str]:
         else:
             out.append(f"{name}={spec}")
     return out
-
-
-def _check_declared(name: str, declared: Iterable[str]) -> None:
-    names = list(declared)
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=1)
-        raise ConfigError(f"unknown parameter {name!r}",
-                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(names) or 'none'}")
 
 
 def _research_setup(strategy: Any, data: Any, options: Mapping[str, Any]) -> tuple[_Setup, Any, str, str]:

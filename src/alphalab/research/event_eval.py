@@ -9,6 +9,7 @@ with the same trial store, samplers, selection and overfitting statistics as an 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 import inspect
 import json
@@ -93,11 +94,25 @@ def space_for(strategy: Any, overrides: Iterable[str] = ()) -> SearchSpace:
     A Python strategy's ``Param("int", 10, min=5, max=50, step=5)`` becomes the range 5..50 by 5;
     a ``Param`` without ``min``/``max`` is held at its default unless ``overrides`` widen it.
     """
+    items = list(overrides)
     if is_python_strategy(strategy):
-        return space_from_spec(strategy, overrides)
-    from alphalab.engine.backtest import resolve_spec
+        declared = space_from_spec(strategy)
+    else:
+        from alphalab.engine.backtest import resolve_spec
 
-    return space_from_spec(resolve_spec(strategy, None), overrides)
+        declared = space_from_spec(resolve_spec(strategy, None))
+    for text in items:
+        check_declared(text.partition("=")[0].strip(), declared.names)
+    return declared.with_overrides(items)
+
+
+def check_declared(name: str, declared: Iterable[str]) -> None:
+    """Raise a ConfigError (with a did-you-mean) when ``name`` is not a declared parameter."""
+    names = list(declared)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        raise ConfigError(f"unknown parameter {name!r}",
+                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(names) or 'none'}")
 
 
 def resolve_research_strategy(strategy: Any) -> Any:

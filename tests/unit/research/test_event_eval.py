@@ -35,3 +35,14 @@ def test_python_strategy_gets_the_event_evaluator_and_its_param_space():
     assert type(evaluator_for("ema_cross")) is EngineEvaluator
     space = space_for(probe)
     assert space.names == ["n"] and space.params["n"].grid_values() == [1, 2, 3, 4, 5]
+
+
+def test_space_override_of_an_undeclared_name_raises_with_suggestion():
+    import pytest
+
+    from alphalab.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        space_for("ema_cross", ["fsat=5,10"])
+    assert "did you mean 'fast'" in str(err.value.hint)
+    assert space_for("ema_cross", ["fast=5,10"]).params["fast"].grid_values() == [5, 10]
