@@ -78,14 +78,16 @@ def _python(strategy: Any) -> bool:
 
 def run(strategy: Any, bars: Any, config: Any, params: Mapping[str, Any] | None = None,
         regimes: Mapping[str, pd.Series] | None = None) -> tuple[Any, dict[str, Any]]:
-    """Run a resolved strategy on bars through its engine path; return the result and the parameters used."""
+    """Run a resolved strategy on bars through its engine path; return the result and the parameters used.
+
+    SDL strategies run on the compiled path (``regimes`` feed their ``filters.regimes`` and the trade
+    log); Python strategies on the event path (``regimes`` only serve the breakdowns and reports).
+    The ``alphalab backtest`` command and :func:`backtest` both run through here.
+    """
     from alphalab.engine import run_backtest, run_strategy
     from alphalab.engine.backtest import resolve_spec
 
     if _python(strategy):
-        if regimes:
-            raise ConfigError("regime labels filter SDL strategies only",
-                              hint="read the labels inside your Python strategy instead")
         result = run_strategy(strategy, bars, config, params=dict(params or {}))
         return result, dict(result.strategy.get("params", {}))
     spec = resolve_spec(strategy, params)
