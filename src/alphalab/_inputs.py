@@ -3,7 +3,8 @@
 A DataFrame is checked before anything runs: its price columns (any capitalisation, ``Adj Close``
 too) must be there and numeric, its index (or a ``time``/``date``/``datetime``/``timestamp``
 column) must be times, and its bars must pass :func:`alphalab.data.validate` (finite prices,
-high >= low, sorted unique times...). Missing sessions are allowed: the engine skips them.
+high >= low, sorted unique times...). Missing sessions are allowed: the engine skips them. With an
+``adj_close`` column, prices are adjusted for splits and dividends as stored symbols are.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def frame_to_barframe(frame: Any, source: str = "<frame>", timeframe: str | None
     if errors:
         raise DataError(f"{source}: {len(errors)} problem(s) in the bar data, first: {errors[0].render()}",
                         hint="fix the rows named", source=source, problems=errors)
-    cleaned = work.sort_index()
+    from alphalab.data.resampling import adjust
+
+    cleaned = adjust(work.sort_index())  # splits and dividends from adj_close, as for stored symbols
     idx = cleaned.index
     cleaned.index = (idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")).rename("time")
     return cleaned, report.timeframe

@@ -44,9 +44,30 @@ def _prepare(strategy: Any, data: Any, options: Mapping[str, Any]) -> _Setup:
     base = opts.get("config")
     cfg = base.model_dump() if isinstance(base, BacktestConfig) else dict(base or {})
     cfg.update({k: opts[k] for k in ("capital", "fee_bps", "slippage_bps", "fill") if k in opts})
-    config = BacktestConfig(**cfg)
+    config = _config(BacktestConfig, cfg)
     bars = to_bars(data, opts.get("timeframe"), opts.get("start"), opts.get("end"))
     return _Setup(load_strategy(strategy), bars, config, opts)
+
+
+def _config(model: Any, fields: dict[str, Any]) -> Any:
+    """Return the run config, turning pydantic's errors into one ValidationError naming each field."""
+    import pydantic
+
+    from alphalab.core.errors import Problem, ValidationError
+
+    try:
+        return model(**fields)
+    except pydantic.ValidationError as exc:
+        known = list(model.model_fields)
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            close = difflib.get_close_matches(name, known, n=1) if err["type"] == "extra_forbidden" else []
+            message = f"unknown setting {name!r}" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(Problem(name, message, hint=f"did you mean {close[0]!r}?" if close else None,
+                                    value=err.get("input")))
+        raise ValidationError("invalid run settings", problems=problems,
+                              hint=f"settings: {', '.join(known)}") from None
 
 
 def _python(strategy: Any) -> bool:
@@ -57,14 +78,16 @@ def _python(strategy: Any) -> bool:
 
 def run(strategy: Any, bars: Any, config: Any, params: Mapping[str, Any] | None = None,
         regimes: Mapping[str, pd.Series] | None = None) -> tuple[Any, dict[str, Any]]:
-    """Run a resolved strategy on bars through its engine path; return the result and the parameters used."""
+    """Run a resolved strategy on bars through its engine path; return the result and the parameters used.
+
+    SDL strategies run on the compiled path (``regimes`` feed their ``filters.regimes`` and the trade
+    log); Python strategies on the event path (``regimes`` only serve the breakdowns and reports).
+    The ``alphalab backtest`` command and :func:`backtest` both run through here.
+    """
     from alphalab.engine import run_backtest, run_strategy
     from alphalab.engine.backtest import resolve_spec
 
     if _python(strategy):
-        if regimes:
-            raise ConfigError("regime labels filter SDL strategies only",
-                              hint="read the labels inside your Python strategy instead")
         result = run_strategy(strategy, bars, config, params=dict(params or {}))
         return result, dict(result.strategy.get("params", {}))
     spec = resolve_spec(strategy, params)
@@ -125,14 +148,13 @@ def backtest(
 
 def _space(strategy: Any, space: Any, fixed_params: Mapping[str, Any]) -> Any:
     """Return the search space: declared, with ``space`` overrides and ``fixed_params`` pinned."""
-    from alphalab.research.event_eval import space_for
+    from alphalab.research.event_eval import check_declared, space_for
     from alphalab.research.space import fixed
 
-    declared = space_for(strategy)
-    overrides = _space_overrides(space)
-    for name in [o.partition("=")[0].strip() for o in overrides] + list(fixed_params):
-        _check_declared(name, declared.names)
-    return fixed(declared.with_overrides(overrides), dict(fixed_params))
+    sp = space_for(strategy, _space_overrides(space))
+    for name in fixed_params:
+        check_declared(name, sp.names)
+    return fixed(sp, dict(fixed_params))
 
 
 def _space_overrides(space: Any) -> list[str]:
@@ -154,14 +176,6 @@ def _space_overrides(space: Any) -> list[str]:
         else:
             out.append(f"{name}={spec}")
     return out
-
-
-def _check_declared(name: str, declared: Iterable[str]) -> None:
-    names = list(declared)
-    if name not in names:
-        close = difflib.get_close_matches(name, names, n=1)
-        raise ConfigError(f"unknown parameter {name!r}",
-                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(names) or 'none'}")
 
 
 def _research_setup(strategy: Any, data: Any, options: Mapping[str, Any]) -> tuple[_Setup, Any, str, str]:
@@ -260,6 +274,7 @@ def monte_carlo(
     ``reshuffle``, ``bootstrap``, ``block`` or ``stationary``; ``ruin`` is the drawdown counted as
     ruin; final equity is a multiple of the starting capital and drawdowns are fractions.
     """
+    from alphalab.research.montecarlo import backtest_values
     from alphalab.research.montecarlo import monte_carlo as run_monte_carlo
 
     if isinstance(strategy, BacktestRun):
@@ -272,22 +287,10 @@ def monte_carlo(
         raise ConfigError("monte_carlo needs data to backtest the strategy on", hint="e.g. 'sample:AAPL'")
     else:
         bt = backtest(strategy, data, **backtest_args)
-    values, ppy = _resample_inputs(bt.raw, on)
+    values, ppy = backtest_values(bt.raw, on)
     mc = run_monte_carlo(values, method=method, n_sims=n_sims, block=block, seed=seed, ruin_drawdown=ruin,
                          periods_per_year=ppy, confidence=confidence)
     return MonteCarloRun(mc)
-
-
-def _resample_inputs(result: Any, on: str) -> tuple[Any, float]:
-    """Return the values a Monte Carlo resamples and how many of them make a year."""
-    ppy_bars = float(result.periods_per_year or 252.0)
-    if on == "trades":
-        values = result.trades["return_pct"].to_numpy(dtype=float)
-        years = max(result.bars.n_bars / ppy_bars, 1e-9)
-        return values, max(len(values) / years, 1.0)
-    if on == "returns":
-        return result.equity["equity"].pct_change().to_numpy()[1:], ppy_bars
-    raise ConfigError(f"on={on!r}: choose 'trades' or 'returns'")
 
 
 def load(name: Any, *, timeframe: str = "1d", start: Any = None, end: Any = None) -> Any:

@@ -52,3 +52,16 @@ def test_cli_optimize_python_strategy_evaluates_each_param(tmp_path: Path, by: s
     trials = pd.read_csv(out / "trials.csv")
     assert sorted(trials["p_n"]) == [10, 20, 30]
     assert trials["m_sharpe"].nunique() == 3  # each trial ran with its own parameter
+
+
+def test_cli_backtest_and_montecarlo_take_a_python_file(tmp_path: Path) -> None:
+    target = tmp_path / "breakout.py"
+    target.write_text(STRATEGY)
+    bt = CliRunner().invoke(app, ["backtest", "--strategy", str(target), "--symbol", "sample:AAPL",
+                                  "--param", "n=10", "--out", str(tmp_path / "bt"), "--json"])
+    assert bt.exit_code == 0, bt.output
+    assert json.loads(bt.stdout)["strategy"] == "py_breakout_cli"
+    mc = CliRunner().invoke(app, ["montecarlo", str(target), "--symbol", "sample:AAPL", "--sims", "200",
+                                  "--out", str(tmp_path / "mc"), "--json"])
+    assert mc.exit_code == 0, mc.output
+    assert 0.0 <= json.loads(mc.stdout)["probability_of_ruin"] <= 1.0

@@ -111,7 +111,7 @@ def optimize(
 
 
 def walkforward(
-    strategy: Annotated[str, typer.Argument(help="Strategy id or SDL file.")],
+    strategy: Annotated[str, typer.Argument(help="Strategy id, SDL file or Python strategy file (.py).")],
     symbol: Symbol = "sample:AAPL",
     timeframe: Tf = "1d",
     space: Space = None,
@@ -160,7 +160,7 @@ def walkforward(
 
 
 def montecarlo(
-    strategy: Annotated[str, typer.Argument(help="Strategy id or SDL file.")],
+    strategy: Annotated[str, typer.Argument(help="Strategy id, SDL file or Python strategy file (.py).")],
     symbol: Symbol = "sample:AAPL",
     timeframe: Tf = "1d",
     method: Annotated[str, typer.Option("--method", help="reshuffle, bootstrap, block, stationary.")] = "reshuffle",
@@ -175,21 +175,12 @@ def montecarlo(
     """Monte Carlo of a backtest's trades or returns."""
     import plotly.graph_objects as go
 
-    from alphalab.core.errors import ConfigError
-    from alphalab.research.engine_eval import EngineEvaluator
-    from alphalab.research.montecarlo import monte_carlo
+    from alphalab.research.montecarlo import backtest_values, monte_carlo
     from alphalab.research.report import write_html
 
     check_options(sims=sims, block=block, ruin=ruin, seed=seed)
-    result = EngineEvaluator().run(strategy, {}, symbol, timeframe, None)
-    if on == "trades":
-        values = result.trades["return_pct"].to_numpy(dtype=float)
-        ppy = max(len(values) / max(result.bars.n_bars / (result.periods_per_year or 252.0), 1e-9), 1.0)
-    elif on == "returns":
-        values = result.equity["equity"].pct_change().to_numpy()[1:]
-        ppy = float(result.periods_per_year or 252.0)
-    else:
-        raise ConfigError(f"--on {on!r}: choose trades or returns")
+    strat, ev = _study(strategy, symbol, timeframe)
+    values, ppy = backtest_values(ev.run(strat, {}, symbol, timeframe, None), on)
     mc = monte_carlo(values, method=method, n_sims=sims, block=block, seed=seed, ruin_drawdown=ruin,
                      periods_per_year=ppy)
     summary = mc.summary()

@@ -8,9 +8,12 @@ with the same trial store, samplers, selection and overfitting statistics as an 
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import hashlib
 import inspect
 import json
+import marshal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +31,22 @@ def is_python_strategy(strategy: Any) -> bool:
 
 
 def _source_digest(cls: type[Strategy]) -> str:
-    """Hash the class's source (so editing the strategy invalidates its stored trials)."""
-    try:
-        text = inspect.getsource(cls)
-    except (OSError, TypeError):  # defined interactively: fall back to its name and declarations
-        text = repr(sorted((k, repr(v)) for k, v in cls.parameters.items()))
-    return hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}\n{text}".encode()).hexdigest()
+    """Hash the class's code and declarations (so editing the strategy invalidates its stored trials).
+
+    The compiled code of every method is hashed too, so a class defined where its source cannot be
+    read (``exec``, some notebooks) still gets a new fingerprint when its logic changes.
+    """
+    h = hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode())
+    with contextlib.suppress(OSError, TypeError):  # no readable source (exec, some notebooks)
+        h.update(inspect.getsource(cls).encode())
+    for klass in cls.__mro__:
+        if klass in (Strategy, object):
+            continue
+        for name, value in sorted(vars(klass).items()):
+            code = getattr(value, "__code__", None)
+            h.update(name.encode())
+            h.update(marshal.dumps(code) if code is not None else repr(value).encode())
+    return h.hexdigest()
 
 
 @dataclass
@@ -81,11 +94,25 @@ def space_for(strategy: Any, overrides: Iterable[str] = ()) -> SearchSpace:
     A Python strategy's ``Param("int", 10, min=5, max=50, step=5)`` becomes the range 5..50 by 5;
     a ``Param`` without ``min``/``max`` is held at its default unless ``overrides`` widen it.
     """
+    items = list(overrides)
     if is_python_strategy(strategy):
-        return space_from_spec(strategy, overrides)
-    from alphalab.engine.backtest import resolve_spec
+        declared = space_from_spec(strategy)
+    else:
+        from alphalab.engine.backtest import resolve_spec
 
-    return space_from_spec(resolve_spec(strategy, None), overrides)
+        declared = space_from_spec(resolve_spec(strategy, None))
+    for text in items:
+        check_declared(text.partition("=")[0].strip(), declared.names)
+    return declared.with_overrides(items)
+
+
+def check_declared(name: str, declared: Iterable[str]) -> None:
+    """Raise a ConfigError (with a did-you-mean) when ``name`` is not a declared parameter."""
+    names = list(declared)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        raise ConfigError(f"unknown parameter {name!r}",
+                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(names) or 'none'}")
 
 
 def resolve_research_strategy(strategy: Any) -> Any:

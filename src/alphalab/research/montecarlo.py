@@ -183,3 +183,20 @@ def monte_carlo(
     }
     return MonteCarloResult(method, stats[:, 0].copy(), stats[:, 1].copy(), sharpe, original, confidence,
                             ruin_drawdown)
+
+
+def backtest_values(result: Any, on: str = "trades") -> tuple[np.ndarray, float]:
+    """Return what a Monte Carlo of a backtest resamples and how many of those values make a year.
+
+    ``on="trades"``: the trades' fractional returns, with trades per year from the result's span;
+    ``on="returns"``: the per-bar equity returns, with the result's periods per year.
+    """
+    ppy_bars = float(result.periods_per_year or 252.0)
+    if on == "trades":
+        values = result.trades["return_pct"].to_numpy(dtype=float)
+        years = max(result.bars.n_bars / ppy_bars, 1e-9)
+        return values, max(len(values) / years, 1.0)
+    if on == "returns":
+        return result.equity["equity"].pct_change().to_numpy()[1:], ppy_bars
+    raise ConfigError(f"cannot resample {on!r}", hint="choose trades or returns (--on on the command line)")
+

@@ -188,3 +188,25 @@ def test_monte_carlo_of_a_finished_backtest_refuses_run_settings():
         al.monte_carlo(r, fee_bps=5)
     with pytest.raises(ConfigError, match="needs data"):
         al.monte_carlo("ema_cross")
+
+
+def test_dataframe_with_adj_close_is_adjusted_like_a_stored_symbol():
+    from alphalab._inputs import frame_to_barframe
+
+    raw = load_bars("sample:AAPL", "1d", adjust=False, **WINDOW)
+    theirs = raw.rename(columns={"adj_close": "Adj Close"})
+    frame, tf = frame_to_barframe(theirs, "mine")
+    stored = load_bars("sample:AAPL", "1d", **WINDOW)
+    assert tf == "1d"
+    assert np.allclose(frame["close"].to_numpy(), stored["close"].to_numpy(), rtol=1e-12)
+    assert not np.allclose(frame["close"].to_numpy(), raw["close"].to_numpy())
+
+
+def test_bad_run_settings_raise_a_user_error_naming_the_field():
+    with pytest.raises(ValidationError) as err:
+        al.backtest("ema_cross", "sample:AAPL", config={"alow_short": False})
+    assert err.value.problems[0].where == "alow_short"
+    assert "allow_short" in str(err.value.problems[0].hint)
+    with pytest.raises(ValidationError) as err:
+        al.backtest("ema_cross", "sample:AAPL", capital=0)
+    assert err.value.problems[0].where == "capital"
