@@ -60,3 +60,26 @@ bot_state = Table(
     Column("value", Text, nullable=False),
     Column("updated_ns", BigInteger, nullable=False),
 )
+
+# The alert outbox (alphalab.alerts): written in the same transaction as the event that caused an
+# alert, delivered later by a separate dispatcher; one row per alert and channel.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("channel", String(100), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_ns", BigInteger, nullable=False),
+    Column("next_attempt_ns", BigInteger, nullable=False),
+    Column("lease_until_ns", BigInteger, nullable=False, default=0),
+    Column("expires_ns", BigInteger, nullable=False),
+    Column("delivered_ns", BigInteger),
+    Column("last_error", Text, nullable=False, default=""),
+)
