@@ -12,16 +12,21 @@ import numpy as np
 from alphalab.indicators.nb_core import (
     NAN,
     any_nan,
+    column,
     ema_feed,
     extreme_into,
     first_row,
     gather,
+    gather_c,
     nan_fill,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     true_range,
     valid_rows,
+    wilder_factors,
     wilder_feed,
 )
 from alphalab.indicators.nb_stats import (
@@ -85,36 +90,56 @@ def bbands_nb(close, period, std, outs):  # type: ignore[no-untyped-def]
                 restore(outs[m], idx, j, tmp[m])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"contract"})
 def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close)."""
-    prev = 0.0
-    for i in range(close.shape[0]):
+    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close).
+
+    Seed and recursion in separate loops; NaN inputs are collected in ``bad`` and reported after
+    the loop (as :func:`alphalab.indicators.nb_momentum.rsi_into`).
+    """
+    n = close.shape[0]
+    m = min(period + 1, n)
+    bad = False
+    total = 0.0
+    for i in range(m):
+        bad |= np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i])
+        out[i] = NAN
+        if i > 0:
+            total += true_range(high, low, close, i)
+    if bad:
+        return False
+    if n <= period:
+        return True
+    prev = total / period
+    c = close[period]
+    out[period] = prev if not pct else ((prev / c) * 100.0 if c != 0.0 else 0.0)
+    a, b = wilder_factors(period)
+    for i in range(period + 1, n):
         c = close[i]
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
-            return False
-        if i == 0:
-            out[i] = NAN
-            continue
-        v, prev = wilder_feed(true_range(high, low, close, i), i - 1, prev, period)
-        if pct and i >= period:
-            v = (v / c) * 100.0 if c != 0.0 else 0.0
-        out[i] = v
-    return True
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(c)
+        prev = prev * a + true_range(high, low, close, i) * b
+        if pct:
+            out[i] = (prev / c) * 100.0 if c != 0.0 else 0.0
+        else:
+            out[i] = prev
+    return not bad
 
 
 @numba.njit(cache=True)
 def atr_cols(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Column driver of :func:`atr_into`."""
+    """Column driver of :func:`atr_into` (C-contiguous columns, see :func:`alphalab.indicators.nb_core.column`)."""
     a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not atr_into(high[s:, j], low[s:, j], close[s:, j], period, pct, out[s:, j]):
+        o = out_column(out, j, s)
+        if atr_into(column(high, j, s), column(low, j, s), column(close, j, s), period, pct, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            atr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, pct, tmp)
+            tmp = np.empty(idx.shape[0])
+            atr_into(gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j), period, pct, tmp)
             restore(out, idx, j, tmp)
 
 

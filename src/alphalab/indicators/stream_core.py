@@ -262,12 +262,17 @@ class RollingVar:
 
 
 class Wilder:
-    """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
+    """Wilder's smoothing: mean of the first ``period`` values, then ``prev * a + x * b``.
 
-    __slots__ = ("period", "prev", "seed")
+    ``a = (period - 1) / period`` and ``b = 1 / period``, as :func:`alphalab.indicators.nb_core.wilder_factors`.
+    """
+
+    __slots__ = ("a", "b", "period", "prev", "seed")
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.a = (period - 1.0) / period
+        self.b = 1.0 / period
         self.seed: list[float] = []
         self.prev = NAN
 
@@ -275,7 +280,7 @@ class Wilder:
         if x != x:
             return NAN
         if self.prev == self.prev:
-            self.prev = (self.prev * (self.period - 1) + x) / self.period
+            self.prev = self.prev * self.a + x * self.b
             return self.prev
         self.seed.append(x)
         if len(self.seed) < self.period:
