@@ -29,39 +29,27 @@ from alphalab.indicators.nb_core import (
     wilder_factors,
     wilder_feed,
 )
-from alphalab.indicators.nb_stats import (
-    STDDEV,
-    VARIANCE,
-    ZSCORE,
-    lead_in,
-    moments_state,
-    moments_step,
-    var_into,
-)
+from alphalab.indicators.nb_stats import BANDS, STDDEV, VARIANCE, ZSCORE, moments_into, var_into
 
 
 @numba.njit(cache=True)
 def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped-def]
-    """Bollinger Bands of one compact series from the stable rolling moments (one pass).
+    """Bollinger Bands of one compact series from the stable rolling moments.
 
     %b is ``0.5 + z / (2 * std)`` with the centred z-score (exact to ~1e-10 even when the band
     is narrower than the price's ulp), bandwidth ``2 * std * sd / mean``; a zero-width band gives
-    %b 0.5 and bandwidth 0.
+    %b 0.5 and bandwidth 0. The moments pass leaves the std in ``up`` and the deviation in ``pb``.
     """
     n = x.shape[0]
-    if not lead_in(x, period, mid):
+    if not moments_into(x, period, BANDS, mid, up, pb):
         return False
+    m = min(period - 1, n)
     for o in (up, lo, pb, bw):
-        nan_fill(o, 0, min(period - 1, n))
-    if n < period:
-        return True
-    st = moments_state(x[0])
-    for i in range(period - 1, n):
-        if np.isnan(x[i]):
-            return False
-        m1, var, dev = moments_step(x, i, period, st)
-        half = std * np.sqrt(var)
-        mid[i] = m1
+        nan_fill(o, 0, m)
+    for i in range(m, n):
+        m1 = mid[i]
+        half = std * up[i]
+        dev = pb[i]
         up[i] = m1 + half
         lo[i] = m1 - half
         pb[i] = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
