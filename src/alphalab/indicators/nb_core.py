@@ -85,6 +85,44 @@ def gather(a, idx, j):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
+def column(a, j, s):
+    """Rows ``s:`` of column ``j`` of the 2-D C array ``a`` as a C-contiguous 1-D array.
+
+    A view when ``a`` has one column (the usual single-asset case: no copy), else a copy. Cores
+    compiled for C-contiguous 1-D arrays load with a unit stride; on the Wilder recursions (RSI,
+    ATR, ADX) that is ~1.4x faster than the strided column slice.
+    """
+    if a.shape[1] == 1:
+        return a.reshape(a.shape[0])[s:]
+    return np.ascontiguousarray(a[s:, j])
+
+
+@numba.njit(cache=True)
+def out_column(out, j, s):
+    """Where a core writes rows ``s:`` of column ``j`` of ``out``: a view for one column, else scratch."""
+    if out.shape[1] == 1:
+        return out.reshape(out.shape[0])[s:]
+    return np.empty(out.shape[0] - s)
+
+
+@numba.njit(cache=True)
+def put_column(out, j, s, vals):
+    """Copy ``vals`` into rows ``s:`` of column ``j`` unless ``vals`` is already that view."""
+    if out.shape[1] != 1:
+        for i in range(vals.shape[0]):
+            out[s + i, j] = vals[i]
+
+
+@numba.njit(cache=True)
+def gather_c(a, idx, j):
+    """Copy ``a[idx, j]`` into a new C-contiguous 1-D array (the fallback of the C-typed cores)."""
+    out = np.empty(idx.shape[0])
+    for k in range(idx.shape[0]):
+        out[k] = a[idx[k], j]
+    return out
+
+
+@numba.njit(cache=True)
 def scratch(n):  # type: ignore[no-untyped-def]
     """Return an uninitialised 1-D float64 view of length ``n`` (same layout as a column slice)."""
     return np.empty((n, 1), dtype=np.float64)[:, 0]
@@ -134,18 +172,31 @@ def ema_feed(v, pos, total, prev, period, seed_end, k):  # type: ignore[no-untyp
 
 
 @numba.njit(cache=True, inline="always")
+def wilder_factors(period):  # type: ignore[no-untyped-def]
+    """Return (a, b) = ((period - 1) / period, 1 / period), the weights of a Wilder step.
+
+    A step is ``prev * a + v * b``: two multiplications instead of TA-Lib's
+    ``(prev * (period - 1) + v) / period``, whose division sits on the recursion's critical path
+    (2-3x slower). The two differ by rounding only: measured against TA-Lib, RSI, ATR, NATR and
+    ADX/+DI/-DI agree to 1e-13 relative (tests assert 1e-9).
+    """
+    return (period - 1.0) / period, 1.0 / period
+
+
+@numba.njit(cache=True, inline="always")
 def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
     """Feed the ``pos``-th valid value to Wilder's smoothing; return (value, prev).
 
     Before the seed ``prev`` is the running sum; at ``pos == period - 1`` it becomes the mean of
-    the first ``period`` values, then ``prev = (prev * (period - 1) + v) / period``.
+    the first ``period`` values, then ``prev = prev * a + v * b`` (:func:`wilder_factors`).
     """
     if pos < period - 1:
         return NAN, prev + v
     if pos == period - 1:
         prev = (prev + v) / period
         return prev, prev
-    prev = (prev * (period - 1) + v) / period
+    a, b = wilder_factors(period)
+    prev = prev * a + v * b
     return prev, prev
 
 

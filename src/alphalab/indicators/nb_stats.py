@@ -65,50 +65,6 @@ def window_moments(x, lo, hi, k):  # type: ignore[no-untyped-def]
     return s1, s2, md, (nv if nv > 0.0 else 0.0)
 
 
-@numba.njit(cache=True, inline="always")
-def moments_step(x, i, n, st):  # type: ignore[no-untyped-def]
-    """Moments of the window ``x[i - n + 1 : i + 1]``, then drop its oldest value from the sums.
-
-    ``st`` = [k, s1, s2, e1, e2] is the running state (start with ``e1 = inf`` to force an exact
-    first window). Returns (mean, variance, deviation of ``x[i]`` from the mean).
-    """
-    k, s1, s2, e1, e2 = st[0], st[1], st[2], st[3], st[4]
-    v = x[i]
-    d = v - k
-    s1 += d
-    s2 += d * d
-    e1 += abs(s1)
-    e2 += s2 + d * d
-    nv = s2 - s1 * s1 / n
-    if nv <= TOL * (e2 + e1 * e1 / n):
-        k = v
-        s1, s2, md, nv = window_moments(x, i - n + 1, i + 1, k)
-        e1 = abs(s1)
-        e2 = s2
-    else:
-        md = s1 / n
-        nv = nv if nv > 0.0 else 0.0
-    d = x[i - n + 1] - k
-    s1 -= d
-    s2 -= d * d
-    st[0] = k
-    st[1] = s1
-    st[2] = s2
-    st[3] = e1 + abs(s1)
-    st[4] = e2 + (s2 + d * d)
-    return k + md, nv / n, (v - k) - md
-
-
-@numba.njit(cache=True)
-def moments_state(x0):  # type: ignore[no-untyped-def]
-    """Return a fresh running state [k, s1, s2, e1, e2] whose first window is computed exactly."""
-    st = np.zeros(5)
-    st[0] = x0
-    st[3] = np.inf
-    st[4] = np.inf
-    return st
-
-
 @numba.njit(cache=True)
 def lead_in(x, period, out):  # type: ignore[no-untyped-def]
     """Write NaN over the warm-up ``out[:period - 1]``; return False if ``x`` has a NaN there."""
@@ -119,31 +75,68 @@ def lead_in(x, period, out):  # type: ignore[no-untyped-def]
     return True
 
 
-VARIANCE, STDDEV, ZSCORE = 0, 1, 2
+VARIANCE, STDDEV, ZSCORE, BANDS = 0, 1, 2, 3
+
+
+@numba.njit(cache=True)
+def moments_into(x, period, what, o1, o2, o3):  # type: ignore[no-untyped-def]
+    """Stable rolling moments of ``x`` over ``period`` values into ``o1`` (and ``o2``, ``o3``).
+
+    ``what``: ``VARIANCE`` / ``STDDEV`` / ``ZSCORE`` (0 when the std is 0) into ``o1``; ``BANDS``
+    writes the mean into ``o1``, the std into ``o2`` and the deviation ``x - mean`` into ``o3``.
+    One explicit loop (the running state stays in registers); ``inv = 1 / period`` replaces the
+    divisions. Returns False at the first NaN of ``x``.
+    """
+    n = x.shape[0]
+    if not lead_in(x, period, o1):
+        return False
+    if n < period:
+        return True
+    inv = 1.0 / period
+    k, s1, s2, e1, e2 = x[0], 0.0, 0.0, np.inf, np.inf
+    for i in range(period - 1, n):
+        v = x[i]
+        if np.isnan(v):
+            return False
+        d = v - k
+        s1 += d
+        s2 += d * d
+        e1 += abs(s1)
+        e2 += s2 + d * d
+        nv = s2 - s1 * s1 * inv
+        if nv <= TOL * (e2 + e1 * e1 * inv):
+            k = v
+            s1, s2, md, nv = window_moments(x, i - period + 1, i + 1, k)
+            e1 = abs(s1)
+            e2 = s2
+        else:
+            md = s1 * inv
+            nv = nv if nv > 0.0 else 0.0
+        d = x[i - period + 1] - k
+        s1 -= d
+        s2 -= d * d
+        e1 += abs(s1)
+        e2 += s2 + d * d
+        var = nv * inv
+        if what == VARIANCE:
+            o1[i] = var
+            continue
+        sd = np.sqrt(var)
+        if what == STDDEV:
+            o1[i] = sd
+        elif what == ZSCORE:
+            o1[i] = ((v - k) - md) / sd if sd > 0.0 else 0.0
+        else:
+            o1[i] = k + md
+            o2[i] = sd
+            o3[i] = (v - k) - md
+    return True
 
 
 @numba.njit(cache=True)
 def var_into(x, period, what, out):  # type: ignore[no-untyped-def]
-    """Rolling population ``VARIANCE``, ``STDDEV`` or ``ZSCORE`` (0 when the std is 0), numerically stable."""
-    n = x.shape[0]
-    if not lead_in(x, period, out):
-        return False
-    if n < period:
-        return True
-    st = moments_state(x[0])
-    for i in range(period - 1, n):
-        if np.isnan(x[i]):
-            return False
-        _, var, dev = moments_step(x, i, period, st)
-        if what == VARIANCE:
-            out[i] = var
-        else:
-            sd = np.sqrt(var)
-            if what == STDDEV:
-                out[i] = sd
-            else:
-                out[i] = dev / sd if sd > 0.0 else 0.0
-    return True
+    """Rolling population ``VARIANCE``, ``STDDEV`` or ``ZSCORE`` of ``x`` into ``out`` (see :func:`moments_into`)."""
+    return moments_into(x, period, what, out, out, out)
 
 
 @numba.njit(cache=True)

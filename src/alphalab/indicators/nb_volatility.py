@@ -12,51 +12,44 @@ import numpy as np
 from alphalab.indicators.nb_core import (
     NAN,
     any_nan,
+    column,
     ema_feed,
     extreme_into,
     first_row,
     gather,
+    gather_c,
     nan_fill,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     true_range,
     valid_rows,
+    wilder_factors,
     wilder_feed,
 )
-from alphalab.indicators.nb_stats import (
-    STDDEV,
-    VARIANCE,
-    ZSCORE,
-    lead_in,
-    moments_state,
-    moments_step,
-    var_into,
-)
+from alphalab.indicators.nb_stats import BANDS, STDDEV, VARIANCE, ZSCORE, moments_into, var_into
 
 
 @numba.njit(cache=True)
 def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped-def]
-    """Bollinger Bands of one compact series from the stable rolling moments (one pass).
+    """Bollinger Bands of one compact series from the stable rolling moments.
 
     %b is ``0.5 + z / (2 * std)`` with the centred z-score (exact to ~1e-10 even when the band
     is narrower than the price's ulp), bandwidth ``2 * std * sd / mean``; a zero-width band gives
-    %b 0.5 and bandwidth 0.
+    %b 0.5 and bandwidth 0. The moments pass leaves the std in ``up`` and the deviation in ``pb``.
     """
     n = x.shape[0]
-    if not lead_in(x, period, mid):
+    if not moments_into(x, period, BANDS, mid, up, pb):
         return False
+    m = min(period - 1, n)
     for o in (up, lo, pb, bw):
-        nan_fill(o, 0, min(period - 1, n))
-    if n < period:
-        return True
-    st = moments_state(x[0])
-    for i in range(period - 1, n):
-        if np.isnan(x[i]):
-            return False
-        m1, var, dev = moments_step(x, i, period, st)
-        half = std * np.sqrt(var)
-        mid[i] = m1
+        nan_fill(o, 0, m)
+    for i in range(m, n):
+        m1 = mid[i]
+        half = std * up[i]
+        dev = pb[i]
         up[i] = m1 + half
         lo[i] = m1 - half
         pb[i] = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
@@ -85,36 +78,56 @@ def bbands_nb(close, period, std, outs):  # type: ignore[no-untyped-def]
                 restore(outs[m], idx, j, tmp[m])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"contract"})
 def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close)."""
-    prev = 0.0
-    for i in range(close.shape[0]):
+    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close).
+
+    Seed and recursion in separate loops; NaN inputs are collected in ``bad`` and reported after
+    the loop (as :func:`alphalab.indicators.nb_momentum.rsi_into`).
+    """
+    n = close.shape[0]
+    m = min(period + 1, n)
+    bad = False
+    total = 0.0
+    for i in range(m):
+        bad |= np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i])
+        out[i] = NAN
+        if i > 0:
+            total += true_range(high, low, close, i)
+    if bad:
+        return False
+    if n <= period:
+        return True
+    prev = total / period
+    c = close[period]
+    out[period] = prev if not pct else ((prev / c) * 100.0 if c != 0.0 else 0.0)
+    a, b = wilder_factors(period)
+    for i in range(period + 1, n):
         c = close[i]
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
-            return False
-        if i == 0:
-            out[i] = NAN
-            continue
-        v, prev = wilder_feed(true_range(high, low, close, i), i - 1, prev, period)
-        if pct and i >= period:
-            v = (v / c) * 100.0 if c != 0.0 else 0.0
-        out[i] = v
-    return True
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(c)
+        prev = prev * a + true_range(high, low, close, i) * b
+        if pct:
+            out[i] = (prev / c) * 100.0 if c != 0.0 else 0.0
+        else:
+            out[i] = prev
+    return not bad
 
 
 @numba.njit(cache=True)
 def atr_cols(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Column driver of :func:`atr_into`."""
+    """Column driver of :func:`atr_into` (C-contiguous columns, see :func:`alphalab.indicators.nb_core.column`)."""
     a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not atr_into(high[s:, j], low[s:, j], close[s:, j], period, pct, out[s:, j]):
+        o = out_column(out, j, s)
+        if atr_into(column(high, j, s), column(low, j, s), column(close, j, s), period, pct, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            atr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, pct, tmp)
+            tmp = np.empty(idx.shape[0])
+            atr_into(gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j), period, pct, tmp)
             restore(out, idx, j, tmp)
 
 

@@ -216,10 +216,11 @@ class RollingVar:
     (see :mod:`alphalab.indicators.nb_stats` for the method).
     """
 
-    __slots__ = ("e1", "e2", "k", "period", "s1", "s2", "window")
+    __slots__ = ("e1", "e2", "inv", "k", "period", "s1", "s2", "window")
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.inv = 1.0 / period
         self.window: deque[float] = deque(maxlen=period)
         self.k = self.s1 = self.s2 = 0.0
         self.e1 = self.e2 = math.inf
@@ -233,20 +234,21 @@ class RollingVar:
         n = self.period
         if len(w) < n:
             return NAN, NAN, NAN
+        inv = self.inv
         k = self.k
         d = x - k
         s1 = self.s1 + d
         s2 = self.s2 + d * d
         e1 = self.e1 + abs(s1)
         e2 = self.e2 + (s2 + d * d)
-        nv = s2 - s1 * s1 / n
-        if nv <= TOL * (e2 + e1 * e1 / n):
+        nv = s2 - s1 * s1 * inv
+        if nv <= TOL * (e2 + e1 * e1 * inv):
             k = x
             s1, s2, md, nv = window_moments(w, k)
             e1 = abs(s1)
             e2 = s2
         else:
-            md = s1 / n
+            md = s1 * inv
             nv = nv if nv > 0.0 else 0.0
         d = w[0] - k
         s1 -= d
@@ -254,7 +256,7 @@ class RollingVar:
         self.k, self.s1, self.s2 = k, s1, s2
         self.e1 = e1 + abs(s1)
         self.e2 = e2 + (s2 + d * d)
-        return k + md, nv / n, (x - k) - md
+        return k + md, nv * inv, (x - k) - md
 
     def update(self, x: float) -> float:
         """Feed ``x``; return the population variance of the window (NaN during the warm-up)."""
@@ -262,12 +264,17 @@ class RollingVar:
 
 
 class Wilder:
-    """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
+    """Wilder's smoothing: mean of the first ``period`` values, then ``prev * a + x * b``.
 
-    __slots__ = ("period", "prev", "seed")
+    ``a = (period - 1) / period`` and ``b = 1 / period``, as :func:`alphalab.indicators.nb_core.wilder_factors`.
+    """
+
+    __slots__ = ("a", "b", "period", "prev", "seed")
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.a = (period - 1.0) / period
+        self.b = 1.0 / period
         self.seed: list[float] = []
         self.prev = NAN
 
@@ -275,7 +282,7 @@ class Wilder:
         if x != x:
             return NAN
         if self.prev == self.prev:
-            self.prev = (self.prev * (self.period - 1) + x) / self.period
+            self.prev = self.prev * self.a + x * self.b
             return self.prev
         self.seed.append(x)
         if len(self.seed) < self.period:

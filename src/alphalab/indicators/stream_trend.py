@@ -315,6 +315,8 @@ class AdxStream(Streaming):
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.a = (period - 1.0) / period  # Wilder weights, as nb_core.wilder_factors
+        self.b = 1.0 / period
         self.tr = TrueRange()
         self.prev_high = NAN
         self.prev_low = NAN
@@ -346,9 +348,10 @@ class AdxStream(Streaming):
             self.sm += minus
             self.st += tr
             return (NAN, NAN, NAN)
-        self.sp = self.sp - self.sp / p + plus
-        self.sm = self.sm - self.sm / p + minus
-        self.st = self.st - self.st / p + tr
+        a = self.a
+        self.sp = self.sp * a + plus
+        self.sm = self.sm * a + minus
+        self.st = self.st * a + tr
         pdi = 100.0 * (self.sp / self.st) if self.st > 0.0 else 0.0
         mdi = 100.0 * (self.sm / self.st) if self.st > 0.0 else 0.0
         has_dx = self.st > 0.0 and pdi + mdi > 0.0
@@ -359,5 +362,5 @@ class AdxStream(Streaming):
             self.dx_sum += dx
             self.adx = self.dx_sum / p
         elif has_dx:
-            self.adx = (self.adx * (p - 1) + dx) / p
+            self.adx = self.adx * a + dx * self.b
         return (self.adx, pdi, mdi)
