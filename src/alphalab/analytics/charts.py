@@ -143,7 +143,7 @@ def _trade_markers(fig: go.Figure, trades: pd.DataFrame) -> None:
     entry_t = _epoch_ms(pd.to_datetime(trades["entry_time"], utc=True))
     exit_t = _epoch_ms(pd.to_datetime(trades["exit_time"], utc=True))
     sides = trades["side"].astype(str).to_numpy()
-    ids = trades["id"].to_numpy().astype(str)
+    ids = pd.to_numeric(trades["id"], errors="coerce").to_numpy(np.float64)  # numbers travel as binary
     for side, symbol, colour in (("long", "triangle-up", GREEN), ("short", "triangle-down", RED)):
         mask = sides == side
         if mask.any():
@@ -155,11 +155,11 @@ def _trade_markers(fig: go.Figure, trades: pd.DataFrame) -> None:
                                    "line": {"width": 1, "color": "#222"}}),
                 row=1, col=1,
             )
-    custom = np.column_stack([ids, trades["exit_reason"].astype(str).to_numpy()])
+    custom = np.column_stack([ids, trades["pnl"].to_numpy(np.float64)])
     fig.add_trace(
         go.Scatter(x=exit_t, y=trades["exit_price"].to_numpy(np.float64), mode="markers", name="exit",
-                   customdata=custom, text=trades["pnl"].to_numpy(np.float64),
-                   hovertemplate="#%{customdata[0]} exit: %{customdata[1]}, pnl %{text:,.2f}<br>%{x}<br>%{y}"
+                   customdata=custom, text=trades["exit_reason"].astype(str).to_numpy(),
+                   hovertemplate="#%{customdata[0]} exit: %{text}, pnl %{customdata[1]:,.2f}<br>%{x}<br>%{y}"
                    "<extra></extra>",
                    marker={"symbol": "x", "size": 8, "color": "#333", "line": {"width": 1}}),
         row=1, col=1,
@@ -288,16 +288,17 @@ def mae_mfe_figure(trades: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     if len(trades):
         pnl = pd.to_numeric(trades["pnl"], errors="coerce").to_numpy()
-        label_cols = np.column_stack([trades[c].astype(str).to_numpy() for c in ("id", "side", "symbol")])
+        labels = np.char.add("#", trades["id"].to_numpy().astype(str))
+        for col in ("side", "symbol"):
+            labels = np.char.add(np.char.add(labels, " "), trades[col].to_numpy().astype(str))
         for label, mask, colour in (("winners", pnl > 0, GREEN), ("losers", ~(pnl > 0), RED)):
             sub = trades[mask]
             fig.add_trace(go.Scatter(
                 x=100.0 * pd.to_numeric(sub["mae"], errors="coerce").to_numpy(np.float64),
                 y=100.0 * pd.to_numeric(sub["mfe"], errors="coerce").to_numpy(np.float64),
                 mode="markers", name=label, marker={"color": colour, "size": 8, "opacity": 0.75},
-                customdata=label_cols[mask],
-                hovertemplate="#%{customdata[0]} %{customdata[1]} %{customdata[2]}<br>MAE %{x:.2f}%"
-                "<br>MFE %{y:.2f}%<extra></extra>",
+                text=labels[mask],
+                hovertemplate="%{text}<br>MAE %{x:.2f}%<br>MFE %{y:.2f}%<extra></extra>",
             ))
     fig.update_layout(**_LAYOUT, height=400,
                       xaxis_title="MAE % (adverse)", yaxis_title="MFE % (favourable)")

@@ -60,7 +60,13 @@ _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _fig_div(fig: Any, div_id: str) -> str:
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_PLOT_CONFIG))
+    import plotly.io as pio
+
+    # the figure was validated as it was built; its JSON form is taken as it is (to_html would
+    # deep-copy every trace first)
+    spec = fig.to_plotly_json()
+    return str(pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=_PLOT_CONFIG,
+                           validate=False))
 
 
 def _period(result: Any) -> str:
