@@ -285,3 +285,46 @@ def buy_and_hold_nb(close: np.ndarray, capital: float) -> np.ndarray:
         for t in range(t_n):
             out[t] = out[t] / a_n * capital
     return out
+
+
+@njit(cache=True)
+def envelope_nb(y: np.ndarray, max_points: int) -> np.ndarray:
+    """Return the positions that keep a line's min/max envelope with at most ``max_points`` points.
+
+    The series is cut into ``max_points // 2`` bins of equal length; each bin keeps the position
+    of its lowest and of its highest finite value, in time order (a bin without a finite value
+    keeps its first position, so gaps stay gaps). The first and last points are always kept.
+    """
+    n = y.size
+    bins = max(1, max_points // 2)
+    if n <= max_points:
+        return np.arange(n)
+    step = (n + bins - 1) // bins
+    out = np.empty(2 * bins + 2, dtype=np.int64)
+    k = 0
+    out[k] = 0
+    k += 1
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        lo = hi = -1
+        for i in range(a, b):
+            v = y[i]
+            if math.isnan(v):
+                continue
+            if lo < 0 or v < y[lo]:
+                lo = i
+            if hi < 0 or v > y[hi]:
+                hi = i
+        if lo < 0:
+            lo = hi = a
+        first, second = min(lo, hi), max(lo, hi)
+        if first > out[k - 1]:
+            out[k] = first
+            k += 1
+        if second > out[k - 1]:
+            out[k] = second
+            k += 1
+    if out[k - 1] != n - 1:
+        out[k] = n - 1
+        k += 1
+    return out[:k].copy()

@@ -25,6 +25,7 @@ from alphalab.core.timeframe import Timeframe
 
 RESULT_FORMAT_VERSION = "1"
 _FRAMES = ("trades", "orders", "fills", "equity", "positions")
+SAVE_COMPRESSION = "lz4"
 T = TypeVar("T")
 
 
@@ -131,15 +132,23 @@ class BacktestResult:
         """Equity at the last bar."""
         return float(self.equity["equity"].iloc[-1]) if len(self.equity) else float("nan")
 
-    def save(self, directory: str | Path) -> Path:
-        """Write the result to ``directory`` (parquet tables, ``bars.parquet``, ``meta.json``); return it."""
+    def save(self, directory: str | Path, *, indicators: bool = False, compression: str = SAVE_COMPRESSION) -> Path:
+        """Write the result to ``directory`` and return it.
+
+        Parquet tables (columnar, ``compression`` codec: ``lz4`` by default, fast to write and
+        read), ``bars.parquet`` and ``meta.json``; the indicator arrays (``indicators.npz``) only
+        when ``indicators`` is true, since they are as large as the bars and rebuilt by rerunning.
+        """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name in _FRAMES:
-            getattr(self, name).to_parquet(d / f"{name}.parquet")
-        _bars_table(self.bars).to_parquet(d / "bars.parquet")
-        if self.indicators:
-            np.savez_compressed(d / "indicators.npz", **self.indicators)  # type: ignore[arg-type]
+            getattr(self, name).to_parquet(d / f"{name}.parquet", compression=compression)
+        _bars_table(self.bars).to_parquet(d / "bars.parquet", compression=compression)
+        stale = d / "indicators.npz"
+        if indicators and self.indicators:
+            np.savez(stale, **self.indicators)  # type: ignore[arg-type]
+        elif stale.exists():
+            stale.unlink()
         meta = {
             "format": RESULT_FORMAT_VERSION,
             "strategy_id": self.strategy_id,

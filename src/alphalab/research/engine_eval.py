@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alphalab.research.evaluator import Window, return_statistics
+from alphalab.research.evaluator import Window
 
 
 def strategy_document(strategy: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -149,11 +149,13 @@ class EngineEvaluator:
     def _metrics(self, equity: pd.Series, trades: pd.DataFrame, ppy: float,
                  window: Window | None) -> dict[str, float]:
         from alphalab.analytics.metrics import metrics_from_series
+        from alphalab.research.evaluator import N_BLOCKS
+        from alphalab.research.series import return_statistics_fast
 
         equity, trades = self._scored(equity, trades, window)
         out = metrics_from_series(equity, trades, None, ppy)
         out["trades"] = float(len(trades))
-        out.update(return_statistics(equity.pct_change().to_numpy()[1:]))
+        out.update(return_statistics_fast(equity.pct_change().to_numpy()[1:], N_BLOCKS))
         return {k: float(v) for k, v in out.items()}
 
     def __call__(self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str,
