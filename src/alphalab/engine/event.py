@@ -9,8 +9,10 @@ compiled loop calls, which is why both paths agree to the last bit on the same d
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,7 @@ from alphalab.engine.accounting_nb import enter_position, exit_position
 from alphalab.engine.assemble import build_result
 from alphalab.engine.backtest import apply_config_costs, instrument_limits, settings_from_config
 from alphalab.engine.config import BacktestConfig
-from alphalab.engine.context import EventContext, WorkingOrder
+from alphalab.engine.context import Decision, EventContext, WorkingOrder
 from alphalab.engine.kernel_nb import (
     REASON_OPPOSITE,
     REASON_SIGNAL,
@@ -34,11 +36,11 @@ from alphalab.engine.kernel_nb import (
     step_phase,
 )
 from alphalab.engine.result import BacktestResult
-from alphalab.engine.rules_nb import order_trigger
+from alphalab.engine.rules_nb import desired_quantity, order_trigger
 from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings
 from alphalab.strategies.api import FillEvent, OrderRef, Strategy
 
-__all__ = ["EventContext", "EventLoop", "run_strategy"]
+__all__ = ["DecisionLog", "EventContext", "EventLoop", "run_strategy", "strategy_decisions"]
 
 
 class EventLoop:
@@ -50,6 +52,7 @@ class EventLoop:
         self.strategy = strategy
         self.bars = bars
         self.rules = rules
+        self.costs = costs
         self.settings = settings
         shape = (bars.n_bars, bars.n_assets)
         atr_arr = np.full(shape, np.nan) if atr is None else np.ascontiguousarray(atr, dtype=np.float64)
@@ -65,7 +68,7 @@ class EventLoop:
         self.working: list[WorkingOrder] = []
         self.pending_ids = [-1] * bars.n_assets
         self.record_ids: dict[int, int] = {}
-        self.indicator_cache: dict[Any, dict[str, np.ndarray]] = {}
+        self.decisions: list[Decision] = []  # every order call of the strategy, in order
         self.t = 0
         self._next_id = 1
         self.dirty = False  # set by the context when the strategy queues a market order
@@ -115,7 +118,12 @@ class EventLoop:
             st[0][a, L.P_MARK] = self.mkt[0][t, a]
         q = st[0][a, L.P_QTY]
         if q != 0.0 and (q > 0) != (w.side > 0):
-            exit_position(st, self.mkt, self.counts, t, a, 0, w.quantity, px, max(t - 1, 0), REASON_SIGNAL,
+            qty = w.quantity
+            if qty != qty:  # sized as a fraction of equity or a notional: the units at this fill price
+                rate = self.cvec[L.C_MAKER] if maker else self.cvec[L.C_FEE]
+                qty = desired_quantity(int(w.prm[L.R_SIZE_TYPE]), w.prm[L.R_SIZE_VAL],
+                                       st[3][0, L.A_CASH] + st[3][0, L.A_VAL], px, rate, 0.0, 0.0, 0.0)
+            exit_position(st, self.mkt, self.counts, t, a, 0, qty, px, max(t - 1, 0), REASON_SIGNAL,
                           maker, w.kind, self.cvec)
         else:
             enter_position(st, self.mkt, self.counts, t, a, 0, w.side, px, max(t - 1, 0), w.submitted, False,
@@ -260,6 +268,47 @@ def _registry_atr(data: BarArrays, period: int, *, required: bool) -> np.ndarray
     return compute("atr", inputs, period=period)["value"]  # type: ignore[no-any-return]
 
 
+@dataclass
+class DecisionLog:
+    """Every order call a strategy made in one run, and where the run failed (``failed_at`` -1: it did not)."""
+
+    decisions: list[Decision]
+    failed_at: int = -1
+    error: str = ""
+
+
+def _make_loop(strategy: type[Strategy] | Strategy, data: BarArrays, cfg: BacktestConfig,
+               params: Mapping[str, Any] | None, rules: EntryRules | None, costs: Costs | None,
+               atr: np.ndarray | None, atr_period: int) -> EventLoop:
+    if not isinstance(data, BarArrays):
+        raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
+    strat = strategy(params) if isinstance(strategy, type) else strategy
+    rules = rules or EntryRules()
+    cost = costs or apply_config_costs(Costs(), cfg)
+    if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
+        atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
+    lot, mn = instrument_limits(data.symbols, cfg)
+    return EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
+                     capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)
+
+
+def strategy_decisions(strategy: type[Strategy] | Strategy, data: BarArrays, config: BacktestConfig | None = None,
+                       *, params: Mapping[str, Any] | None = None, atr_period: int = 14) -> DecisionLog:
+    """Run a Python strategy on the event path and return every order call it made, bar by bar.
+
+    An instance is deep-copied first, so each call starts from the same state. An exception
+    raised by the strategy ends the run; the log then names the bar and the error (the
+    look-ahead checker reports it, since an honest strategy runs on any prefix of its data).
+    """
+    strat = copy.deepcopy(strategy) if isinstance(strategy, Strategy) else strategy
+    loop = _make_loop(strat, data, config or BacktestConfig(), params, None, None, None, atr_period)
+    try:
+        loop.run()
+    except Exception as exc:  # reported as the bar where the run broke
+        return DecisionLog(loop.decisions, loop.t, f"{type(exc).__name__}: {exc}")
+    return DecisionLog(loop.decisions)
+
+
 def run_strategy(
     strategy: type[Strategy] | Strategy, data: BarArrays, config: BacktestConfig | None = None, *,
     params: Mapping[str, Any] | None = None, rules: EntryRules | None = None, costs: Costs | None = None,
@@ -286,18 +335,10 @@ def run_strategy(
     -------
     BacktestResult
     """
-    if not isinstance(data, BarArrays):
-        raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
-    strat = strategy(params) if isinstance(strategy, type) else strategy
     cfg = config or BacktestConfig()
-    rules = rules or EntryRules()
-    cost = costs or apply_config_costs(Costs(), cfg)
-    if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
-        atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
-    lot, mn = instrument_limits(data.symbols, cfg)
-    loop = EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
-                     capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)
+    loop = _make_loop(strategy, data, cfg, params, rules, costs, atr, atr_period)
     out = loop.run()
+    strat, rules, cost = loop.strategy, loop.rules, loop.costs
     cls = type(strat)
     doc = {"python": f"{cls.__module__}.{cls.__qualname__}", "params": dict(strat.params),
            "rules": dataclasses.asdict(rules), "costs": dataclasses.asdict(cost)}
