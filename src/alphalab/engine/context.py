@@ -117,12 +117,14 @@ class EventContext:
 
     def __init__(self, loop: EventLoop) -> None:
         self._loop = loop
+        self._t = 0  # the current bar, written by the loop
         self.messages: list[tuple[np.datetime64, str]] = []
         # looked up once: strategies call price/position every bar (the state arrays pos and acct
         # are never replaced during a run, only the record buffers are)
         self._symbols = loop.bars.symbols
         self._index = {s: j for j, s in enumerate(self._symbols)}
         self._columns = {c: getattr(loop.bars, c) for c in OHLCV}
+        self._close = self._columns["close"]
         self._pos = loop.st[0]
         self._acct = loop.st[3]
         self._vectors: dict[EntryRules, np.ndarray] = {}
@@ -141,11 +143,11 @@ class EventContext:
 
     @property
     def bar_index(self) -> int:
-        return self._loop.t
+        return self._t
 
     @property
     def time(self) -> np.datetime64:
-        return np.datetime64(int(self._loop.bars.time[self._loop.t]), "ns")
+        return np.datetime64(int(self._loop.bars.time[self._t]), "ns")
 
     @property
     def data(self) -> Mapping[str, np.ndarray]:
@@ -164,14 +166,16 @@ class EventContext:
         if self._revealed is None:
             b = self._loop.bars
             self._revealed = RevealBuffers({"time": b.time, **{c: getattr(b, c) for c in OHLCV}})
-        return self._revealed.upto(self._loop.t + 1)
+        return self._revealed.upto(self._t + 1)
 
     def price(self, column: str = "close", symbol: str | None = None) -> float:
+        if symbol is None and column == "close":  # the common call, kept short (it runs every bar)
+            return self._close.item(self._t, 0)  # type: ignore[no-any-return]
         j = 0 if symbol is None else self._col(symbol)
         arr = self._columns.get(column)
         if arr is None:
             arr = self._loop.bars.column(column)
-        return float(arr.item(self._loop.t, j))
+        return float(arr.item(self._t, j))
 
     def indicator(self, name: str, **params: Any) -> Mapping[str, np.ndarray]:
         """Return a registry indicator's outputs on bars ``0 .. t`` (read-only, nothing later reachable).
@@ -190,11 +194,12 @@ class EventContext:
             inputs = {c: np.ascontiguousarray(b.column(c)) for c in d.inputs}
             outs = d.batch(**inputs, **params)
             rev = self._indicators[key] = RevealBuffers(dict(zip(d.outputs, outs, strict=True)))
-        return rev.upto(self._loop.t + 1)
+        return rev.upto(self._t + 1)
 
     # -- account ----------------------------------------------------------------------------
     @property
     def equity(self) -> float:
+        self._loop.sync()
         acct = self._acct
         return float(acct[0, L.A_CASH] + acct[0, L.A_VAL])
 
@@ -203,7 +208,10 @@ class EventContext:
         return float(self._acct.item(0, L.A_CASH))
 
     def position(self, symbol: str) -> float:
-        return float(self._pos.item(self._col(symbol), L.P_QTY))
+        j = self._index.get(symbol)
+        if j is None:
+            j = self._col(symbol)
+        return self._pos.item(j, L.P_QTY)  # type: ignore[no-any-return]
 
     # -- orders -----------------------------------------------------------------------------
     def buy(self, symbol: str, *size: float, quantity: float | None = None, fraction: float | None = None,
@@ -214,6 +222,7 @@ class EventContext:
 
         See ``api.Context.buy``. A market buy while short reverses the position.
         """
+        self._loop.sync()
         unit, value = self._size("buy", symbol, size, quantity, fraction, notional)
         return self._submit(symbol, 1, unit, value, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
 
@@ -222,6 +231,7 @@ class EventContext:
              stop: float | None = None, stop_loss: float | None = None, take_profit: float | None = None,
              time_in_force: str = "gtc", tag: str = "") -> OrderRef:
         """Submit a sell order sized like ``buy``; see ``api.Context.sell``. A market sell while long reverses."""
+        self._loop.sync()
         unit, value = self._size("sell", symbol, size, quantity, fraction, notional)
         return self._submit(symbol, -1, unit, value, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
 
@@ -234,11 +244,12 @@ class EventContext:
         ``reverse=False`` an opposite position is not closed by this entry (it is ignored).
         Returns None when the entry is not accepted (one entry per bar, pyramiding limit).
         """
+        self._loop.sync()
         j = self._col(symbol)
         rules = rules or self._loop.rules
         if side not in (1, -1):
             raise EngineError(f"ctx.enter({symbol!r}, {side!r}): side must be 1 (long) or -1 (short)")
-        self._decisions.append(Decision(self._loop.t, symbol, "enter", int(side), "market",
+        self._decisions.append(Decision(self._t, symbol, "enter", int(side), "market",
                                         f"{rules.size}={rules.size_value!r}", _rule_prices(rules), tag))
         prm = self._vectors.get(rules)
         if prm is None:
@@ -251,8 +262,9 @@ class EventContext:
 
     def close(self, symbol: str | None = None, *, tag: str = "") -> OrderRef | None:
         """Close the position in ``symbol`` (every position when None) at market."""
+        self._loop.sync()
         cols = range(len(self.symbols)) if symbol is None else [self._col(symbol)]
-        self._decisions.append(Decision(self._loop.t, "*" if symbol is None else symbol, "close", tag=tag))
+        self._decisions.append(Decision(self._t, "*" if symbol is None else symbol, "close", tag=tag))
         ref = None
         for j in cols:
             if request_exit(self._loop.st, j, REASON_SIGNAL):
@@ -263,9 +275,10 @@ class EventContext:
 
     def cancel(self, order: OrderRef | int) -> bool:
         """Cancel a working order or a pending market entry; False when it is no longer working."""
+        self._loop.sync()
         oid = order.id if isinstance(order, OrderRef) else int(order)
         sym = order.symbol if isinstance(order, OrderRef) else ""
-        self._decisions.append(Decision(self._loop.t, sym, "cancel", size=f"order={oid}"))
+        self._decisions.append(Decision(self._t, sym, "cancel", size=f"order={oid}"))
         for w in self._loop.working:
             if w.id == oid:
                 self._loop.working.remove(w)
@@ -346,7 +359,7 @@ class EventContext:
             raise EngineError(f"a {kind} order needs {'limit and stop' if k == 3 else 'limit' if k == 1 else 'stop'}")
         prices = tuple((n, float(v)) for n, v in (("limit", limit), ("stop", stop), ("stop_loss", stop_loss),
                                                   ("take_profit", take_profit)) if v is not None)
-        self._decisions.append(Decision(self._loop.t, symbol, "buy" if side > 0 else "sell", side, kind,
+        self._decisions.append(Decision(self._t, symbol, "buy" if side > 0 else "sell", side, kind,
                                         f"{unit}={value!r}", prices, tag))
         prm = _bracket_vector(unit, value, stop_loss, take_profit)
         if kind == "market":
@@ -355,7 +368,7 @@ class EventContext:
         ref = self._loop.new_ref(j, tag)
         self._loop.working.append(WorkingOrder(
             ref.id, j, side, k, value if unit == "quantity" else math.nan, float(limit if limit is not None else np.nan),
-            float(stop if stop is not None else np.nan), prm, self._loop.t, tif, tag,
+            float(stop if stop is not None else np.nan), prm, self._t, tif, tag,
         ))
         return ref
 
