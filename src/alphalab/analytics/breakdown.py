@@ -2,7 +2,8 @@
 
 Trades are assigned to the year and month of their exit (when their pnl is realised). The
 year and month tables also carry the equity curve's return over that calendar period when an
-equity curve is available.
+equity curve is available; a period without trades has zero trades, pnl and fees (the averages
+and ratios stay NaN).
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ def _with_period_returns(table: pd.DataFrame, equity: pd.Series | None, freq: st
     rets = period_returns(equity, freq)
     out = table.reindex(table.index.union(rets.index))
     out.index.name = freq
-    out["trades"] = out["trades"].fillna(0.0)
+    for col in ("trades", "pnl", "fees"):  # a period without trades realised nothing and paid nothing
+        out[col] = out[col].fillna(0.0)
     out["return"] = rets.reindex(out.index)
     return out
 

@@ -65,7 +65,10 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest a strategy on one or more symbols and write an HTML report."""
+    from alphalab.cli._validate import check_options, emit_warnings, warnings_for_result
     from alphalab.workflows import BacktestRequest, run_backtest_request
+
+    check_options(capital=capital, fee_bps=fee_bps, slippage_bps=slippage_bps, start=start, end=end)
 
     summary = run_backtest_request(
         BacktestRequest(
@@ -84,6 +87,8 @@ def backtest(
             out=out,
         )
     )
+    summary["warnings"] = warnings_for_result(summary["trades"], summary["metrics"])  # type: ignore[arg-type]
+    emit_warnings(summary["warnings"])
     emit(summary, as_json=as_json, render=lambda: _render_backtest(summary))
 
 
@@ -100,7 +105,7 @@ def lookahead(
     strategy: StrategyOpt,
     symbol: SymbolOpt,
     timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
-    cuts: Annotated[int, typer.Option("--cuts", min=1, help="Number of cut points (per method).")] = 12,
+    cuts: Annotated[int, typer.Option("--cuts", help="Number of cut points (per method).")] = 12,
     method: Annotated[
         list[str] | None,
         typer.Option("--method", help="truncation and/or continuation (default: both)."),
@@ -110,8 +115,11 @@ def lookahead(
 ) -> None:
     """Change the data after many cut points (truncate it, and replace it with a random continuation);
     exit 1 naming the bar and the decision if any decision up to a cut changed."""
+    from alphalab.cli._validate import check_options
     from alphalab.data import load_arrays
     from alphalab.engine.lookahead import METHODS, check_lookahead
+
+    check_options(cuts=cuts)
 
     bars = load_arrays(list(symbol), timeframe)
     rep = check_lookahead(strategy, bars, n_cuts=cuts, methods=tuple(method or METHODS), seed=seed)

@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.backtest",
     "alphalab.cli.research",
     "alphalab.cli.regimes",
+    "alphalab.cli.portfolio",
 )
 
 

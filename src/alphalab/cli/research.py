@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from alphalab.cli._common import JsonOpt, emit, table
+from alphalab.cli._validate import check_options
 
 Symbol = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
@@ -38,11 +39,18 @@ def _out(out: Path | None, name: str) -> Path:
     return out if out is not None else paths.results_dir() / "research" / name
 
 
-def _space(strategy: str, overrides: list[str] | None) -> Any:
-    from alphalab.engine.backtest import resolve_spec
-    from alphalab.research.space import space_from_spec
+def _space(strategy: Any, overrides: list[str] | None) -> Any:
+    from alphalab.research.event_eval import space_for
 
-    return space_from_spec(resolve_spec(strategy, None), overrides or [])
+    return space_for(strategy, overrides or [])
+
+
+def _study(strategy: str, symbol: str, timeframe: str) -> tuple[Any, Any]:
+    """Return the strategy to research (a Python class for a Python id or .py file) and its evaluator."""
+    from alphalab.research.event_eval import evaluator_for, resolve_research_strategy
+
+    strat = resolve_research_strategy(strategy)
+    return strat, evaluator_for(strat).preload([symbol], timeframe)
 
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
@@ -52,7 +60,7 @@ def _executor(name: str, address: str | None, workers: int | None) -> Any:
 
 
 def optimize(
-    strategy: Annotated[str, typer.Argument(help="Strategy id or SDL file.")],
+    strategy: Annotated[str, typer.Argument(help="Strategy id, SDL file or Python strategy file (.py).")],
     symbol: Symbol = "sample:AAPL",
     timeframe: Tf = "1d",
     space: Space = None,
@@ -68,14 +76,14 @@ def optimize(
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters; report DSR, PBO and stable regions."""
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.optimize import optimize as run_optimize
     from alphalab.research.report import write_html
     from alphalab.research.stability import heatmap_html
 
-    ev = EngineEvaluator().preload([symbol], timeframe)
-    sp = _space(strategy, space)
-    res = run_optimize(ev, strategy, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
+    check_options(trials=trials, workers=workers, seed=seed)
+    strat, ev = _study(strategy, symbol, timeframe)
+    sp = _space(strat, space)
+    res = run_optimize(ev, strat, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
                        objectives=objective, constraints=constraint or [], seed=seed,
                        executor=_executor(executor, address, workers), progress=not as_json,
                        n_bars=ev.bars(symbol, timeframe).n_bars)
@@ -126,12 +134,12 @@ def walkforward(
     """Walk-forward optimisation and out-of-sample test."""
     import plotly.graph_objects as go
 
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.report import write_html
     from alphalab.research.walkforward import walk_forward
 
-    ev = EngineEvaluator().preload([symbol], timeframe)
-    res = walk_forward(ev, strategy, symbol, timeframe, space=_space(strategy, space),
+    check_options(train=train, test=test, step=step, purge=purge, embargo=embargo, trials=trials, workers=workers)
+    strat, ev = _study(strategy, symbol, timeframe)
+    res = walk_forward(ev, strat, symbol, timeframe, space=_space(strat, space),
                        n_bars=ev.bars(symbol, timeframe).n_bars, train=train, test=test, step=step, mode=mode,
                        purge=purge, embargo=embargo, sampler=sampler, n_trials=trials, objectives=objective,
                        constraints=constraint or [], executor=_executor(executor, address, workers),
@@ -172,6 +180,7 @@ def montecarlo(
     from alphalab.research.montecarlo import monte_carlo
     from alphalab.research.report import write_html
 
+    check_options(sims=sims, block=block, ruin=ruin, seed=seed)
     result = EngineEvaluator().run(strategy, {}, symbol, timeframe, None)
     if on == "trades":
         values = result.trades["return_pct"].to_numpy(dtype=float)
@@ -221,6 +230,8 @@ def fitness(
     from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.fitness import fitness_matrix, write_fitness
 
+    check_options(timeout=timeout, workers=workers)
+
     spaces = {s: _space(s, space) for s in strategies}
     tbl = fitness_matrix(EngineEvaluator(), strategies, symbols, timeframes or ["1d"], spaces,
                          regimes=regimes, regime_labels=regime_label or None,
@@ -250,15 +261,13 @@ def mapping_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a mapping from a fitness table."""
-    import pandas as pd
 
-    from alphalab.core.errors import NotFoundError
     from alphalab.research.engine_eval import EngineEvaluator
+    from alphalab.research.fitness import read_fitness_table
     from alphalab.research.mapping import DataRange, SelectionRules, export_mapping
 
-    if not fitness_file.exists():
-        raise NotFoundError(f"fitness table {fitness_file} does not exist", hint="run `alphalab fitness` first")
-    tbl = pd.read_json(fitness_file) if fitness_file.suffix == ".json" else pd.read_csv(fitness_file)
+    check_options(min_trades=min_trades, top_k=top_k, max_drawdown=max_drawdown, min_stability=min_stability)
+    tbl = read_fitness_table(fitness_file)
     ev = EngineEvaluator()
 
     def data_range(symbol: str, tf: str) -> DataRange:

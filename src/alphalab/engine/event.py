@@ -373,6 +373,9 @@ def _make_loop(strategy: type[Strategy] | Strategy, data: BarArrays, cfg: Backte
                atr: np.ndarray | None, atr_period: int) -> EventLoop:
     if not isinstance(data, BarArrays):
         raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
+    if params and not isinstance(strategy, type):
+        raise EngineError(f"params were given with an instance of {type(strategy).__name__}, which has its own",
+                          hint="pass the class with params=..., or create the instance with them")
     strat = strategy(params) if isinstance(strategy, type) else strategy
     rules = rules or EntryRules()
     cost = costs or apply_config_costs(Costs(), cfg)

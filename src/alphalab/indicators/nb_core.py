@@ -30,6 +30,16 @@ import numba
 import numpy as np
 
 NAN = np.nan
+TIE_ULPS = 8
+TIE_REL = TIE_ULPS * float(np.finfo(np.float64).eps)
+"""Two values closer than ``TIE_REL`` of the larger magnitude (8 ulps) are a tie, not a move.
+
+A typical price ``(h + l + c) / 3`` carries up to ~2 ulps of rounding, so two bars whose typical
+prices are mathematically equal can differ by a few ulps; counting that as a rise or a fall made
+MFI flip whole windows of money flow and CCI(2) reach 133 on a flat market. Every indicator that
+decides a direction from consecutive values (MFI, OBV) or from a value against the window (CCI)
+uses :func:`direction` / :func:`tie_snap`, and so do their streaming twins.
+"""
 
 
 @numba.njit(cache=True)
@@ -137,6 +147,25 @@ def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
         return prev, prev
     prev = (prev * (period - 1) + v) / period
     return prev, prev
+
+
+@numba.njit(cache=True, inline="always")
+def direction(a, prev):  # type: ignore[no-untyped-def]
+    """Return +1 if ``a`` is above ``prev``, -1 if below, 0 on a tie (within ``TIE_REL``)."""
+    d = a - prev
+    tol = TIE_REL * max(abs(a), abs(prev))
+    if d > tol:
+        return 1
+    if d < -tol:
+        return -1
+    return 0
+
+
+@numba.njit(cache=True, inline="always")
+def tie_snap(a, ref):  # type: ignore[no-untyped-def]
+    """Return ``a - ref``, or exactly 0 when the two tie (within ``TIE_REL``)."""
+    d = a - ref
+    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
 
 
 @numba.njit(cache=True, inline="always")
@@ -274,39 +303,4 @@ def extreme_into(x, period, is_max, out):  # type: ignore[no-untyped-def]
             acc = w if w >= acc else acc
             out[last] = sg * acc
         bs += period
-    return True
-
-
-@numba.njit(cache=True)
-def var_into(x, period, root, out):  # type: ignore[no-untyped-def]
-    """Population variance over ``period`` values from running sums of x and x² (TA-Lib's method).
-
-    Negative round-off results are clipped to 0; with ``root`` the output is the square root
-    (the population standard deviation).
-    """
-    n = x.shape[0]
-    t1 = 0.0
-    t2 = 0.0
-    m = min(period - 1, n)
-    for i in range(m):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        out[i] = NAN
-    for i in range(m, n):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        var = var if var > 0.0 else 0.0
-        out[i] = np.sqrt(var) if root else var
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
     return True

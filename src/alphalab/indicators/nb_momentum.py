@@ -13,6 +13,7 @@ import numpy as np
 from alphalab.indicators.nb_core import (
     NAN,
     any_nan,
+    direction,
     extreme_into,
     first_row,
     gather,
@@ -20,6 +21,7 @@ from alphalab.indicators.nb_core import (
     nan_head,
     restore,
     scratch,
+    tie_snap,
     true_range,
     valid_rows,
     wilder_feed,
@@ -186,7 +188,12 @@ def stochrsi_nb(close, period, k_period, d_period, smooth_k, outs):  # type: ign
 
 @numba.njit(cache=True)
 def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
-    """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads)."""
+    """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads).
+
+    The window is taken relative to the newest typical price (``tie_snap``: exact differences,
+    ties within a few ulps set to 0), so the mean and the mean deviation carry no rounding of the
+    price level and |CCI| never exceeds its bound ``period / (2 * 0.015)``.
+    """
     ring = np.empty(2 * period)
     c = 0
     for i in range(close.shape[0]):
@@ -201,13 +208,12 @@ def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
             continue
         total = 0.0
         for k in range(c, c + period):
-            total += ring[k]
+            total += tie_snap(ring[k], tp)
         mean = total / period
         dev = 0.0
         for k in range(c, c + period):
-            dev += abs(ring[k] - mean)
-        num = tp - mean
-        out[i] = num / (0.015 * (dev / period)) if num != 0.0 and dev != 0.0 else 0.0
+            dev += abs(tie_snap(ring[k], tp) - mean)
+        out[i] = -mean / (0.015 * (dev / period)) if mean != 0.0 and dev != 0.0 else 0.0
     return True
 
 
@@ -308,14 +314,19 @@ def willr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
-    """Money flow index from running sums; the last ``period`` flows live in ring buffers."""
+    """Money flow index from running sums; the last ``period`` flows live in ring buffers.
+
+    A typical price within a few ulps of the previous one is a tie (``direction``): no flow. A
+    side with no flow left in the window has a sum of exactly 0 (not the round-off of the flows
+    that left it), so a window of only falls gives exactly 0 and one of only rises exactly 100.
+    """
     n = close.shape[0]
     pos = np.empty(period)
     neg = np.empty(period)
     c = 0
     tp_prev = 0.0
-    pos_sum = 0.0
-    neg_sum = 0.0
+    pos_sum = neg_sum = 0.0
+    pos_n = neg_n = 0
     for i in range(n):
         if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]) or np.isnan(volume[i]):
             return False
@@ -324,21 +335,28 @@ def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-
             tp_prev = tp
             out[i] = NAN
             continue
-        p = tp * volume[i] if tp > tp_prev else 0.0
-        m = tp * volume[i] if tp < tp_prev else 0.0
+        way = direction(tp, tp_prev)
         tp_prev = tp
+        p = tp * volume[i] if way > 0 else 0.0
+        m = tp * volume[i] if way < 0 else 0.0
         pos[c] = p
         neg[c] = m
         c = c + 1 if c + 1 < period else 0
         pos_sum += p
         neg_sum += m
+        pos_n += p != 0.0
+        neg_n += m != 0.0
         if i < period:
             out[i] = NAN
             continue
+        pos_sum = pos_sum if pos_n > 0 else 0.0
+        neg_sum = neg_sum if neg_n > 0 else 0.0
         total = pos_sum + neg_sum
         out[i] = 100.0 * (pos_sum / total) if total > 0.0 else 0.0
         pos_sum -= pos[c]
         neg_sum -= neg[c]
+        pos_n -= pos[c] != 0.0
+        neg_n -= neg[c] != 0.0
     return True
 
 

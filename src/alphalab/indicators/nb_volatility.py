@@ -11,49 +11,56 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    any_nan,
     ema_feed,
     extreme_into,
     first_row,
     gather,
+    nan_fill,
     nan_head,
     restore,
     scratch,
     true_range,
     valid_rows,
-    var_into,
     wilder_feed,
+)
+from alphalab.indicators.nb_stats import (
+    STDDEV,
+    VARIANCE,
+    ZSCORE,
+    lead_in,
+    moments_state,
+    moments_step,
+    var_into,
 )
 
 
 @numba.njit(cache=True)
 def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped-def]
-    """Bollinger Bands of one compact series from running sums of x and x² (one pass)."""
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        v = x[i]
-        if np.isnan(v):
+    """Bollinger Bands of one compact series from the stable rolling moments (one pass).
+
+    %b is ``0.5 + z / (2 * std)`` with the centred z-score (exact to ~1e-10 even when the band
+    is narrower than the price's ulp), bandwidth ``2 * std * sd / mean``; a zero-width band gives
+    %b 0.5 and bandwidth 0.
+    """
+    n = x.shape[0]
+    if not lead_in(x, period, mid):
+        return False
+    for o in (up, lo, pb, bw):
+        nan_fill(o, 0, min(period - 1, n))
+    if n < period:
+        return True
+    st = moments_state(x[0])
+    for i in range(period - 1, n):
+        if np.isnan(x[i]):
             return False
-        t1 += v
-        t2 += v * v
-        if i < period - 1:
-            mid[i] = up[i] = lo[i] = pb[i] = bw[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        sd = np.sqrt(var if var > 0.0 else 0.0)
-        u = m1 + std * sd
-        low = m1 - std * sd
-        width = u - low
+        m1, var, dev = moments_step(x, i, period, st)
+        half = std * np.sqrt(var)
         mid[i] = m1
-        up[i] = u
-        lo[i] = low
-        pb[i] = (v - low) / width if width != 0.0 else 0.5
-        bw[i] = width / m1 if m1 != 0.0 else 0.0
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
+        up[i] = m1 + half
+        lo[i] = m1 - half
+        pb[i] = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
+        bw[i] = 2.0 * half / m1 if m1 != 0.0 else 0.0
     return True
 
 
@@ -207,56 +214,29 @@ def extreme_cols(close, period, is_max, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def zscore_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Rolling z-score (x - mean) / population std from running sums; 0 when the std is 0."""
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        if i < period - 1:
-            out[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        sd = np.sqrt(var if var > 0.0 else 0.0)
-        out[i] = (v - m1) / sd if sd > 0.0 else 0.0
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
-    return True
-
-
-@numba.njit(cache=True)
-def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
-    """Rolling population standard deviation."""
+def var_cols(close, period, what, out):  # type: ignore[no-untyped-def]
+    """Column driver of :func:`alphalab.indicators.nb_stats.var_into`."""
     a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not var_into(close[s:, j], period, True, out[s:, j]):
+        if not var_into(close[s:, j], period, what, out[s:, j]):
             idx = valid_rows((close,), j)
             tmp = scratch(idx.shape[0])
-            var_into(gather(close, idx, j), period, True, tmp)
+            var_into(gather(close, idx, j), period, what, tmp)
             restore(out, idx, j, tmp)
+
+
+@numba.njit(cache=True)
+def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
+    """Rolling population standard deviation (numerically stable, see :mod:`alphalab.indicators.nb_stats`)."""
+    var_cols(close, period, STDDEV, out)
 
 
 @numba.njit(cache=True)
 def zscore_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling z-score (x - SMA) / population std; 0 when the std is 0."""
-    a = close.shape[1]
-    for j in range(a):
-        s = first_row((close,), j)
-        nan_head(out, j, s)
-        if not zscore_into(close[s:, j], period, out[s:, j]):
-            idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            zscore_into(gather(close, idx, j), period, tmp)
-            restore(out, idx, j, tmp)
+    var_cols(close, period, ZSCORE, out)
 
 
 @numba.njit(cache=True)
@@ -273,33 +253,19 @@ def lowest_nb(close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def hv_into(x, period, scale, root_ppy, out):  # type: ignore[no-untyped-def]
-    """Historical volatility of one compact series; the last ``period`` log returns live in a ring."""
-    ring = np.empty(period)
-    c = 0
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        if np.isnan(x[i]):
-            return False
-        if i == 0:
-            out[i] = NAN
-            continue
-        r = np.log(x[i] / x[i - 1])
-        ring[c] = r
-        c = c + 1 if c + 1 < period else 0
-        t1 += r
-        t2 += r * r
-        if i < period:
-            out[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        var = var if var > 0.0 else 0.0
-        out[i] = np.sqrt(var * scale) * root_ppy
-        old = ring[c]
-        t1 -= old
-        t2 -= old * old
+    """Historical volatility of one compact series: the stable rolling variance of its log returns."""
+    n = x.shape[0]
+    if any_nan(x):
+        return False
+    if n == 0:
+        return True
+    out[0] = NAN
+    r = scratch(n - 1)
+    for i in range(1, n):
+        r[i - 1] = np.log(x[i] / x[i - 1])
+    var_into(r, period, VARIANCE, out[1:])
+    for i in range(1, n):
+        out[i] = np.sqrt(out[i] * scale) * root_ppy
     return True
 
 

@@ -56,6 +56,14 @@ class EngineEvaluator:
             self.data[key] = load_arrays([symbol], timeframe)
         return self.data[key]
 
+    def periods_per_year(self, symbol: str, timeframe: str) -> float:
+        """Return the bars per year of the runs' results: the config's override, else the bars' calendar."""
+        from alphalab.engine.assemble import periods_per_year
+
+        bars = self.bars(symbol, timeframe)
+        own = self.config.get("periods_per_year")
+        return float(own) if own else periods_per_year(bars.timeframe, bars.symbols)
+
     def preload(self, symbols: Sequence[str], timeframe: str) -> EngineEvaluator:
         for s in symbols:
             self.bars(s, timeframe)
@@ -164,12 +172,11 @@ class EngineEvaluator:
         ``__call__`` per set.
         """
         from alphalab.engine import BacktestConfig
-        from alphalab.engine.assemble import periods_per_year
         from alphalab.research.regime_run import batch_curves
 
         bars, regimes = self._inputs(symbol, timeframe, window)
         cfg = BacktestConfig(**self.config)
-        ppy = cfg.periods_per_year or periods_per_year(bars.timeframe, bars.symbols)
+        ppy = self.periods_per_year(symbol, timeframe)
         curves = batch_curves(strategy, bars, params_list, cfg, regimes=regimes, regime=self.regime)
         return [self._metrics(eq, tr, ppy, window) for eq, tr in curves]
 

@@ -132,7 +132,7 @@ def monte_carlo(
     block: int = 10,
     seed: int = 0,
     capital: float | None = None,
-    periods_per_year: float = 252.0,
+    periods_per_year: float,
     ruin_drawdown: float = 0.5,
     confidence: float = 0.95,
     chunk: int = 2048,
@@ -150,7 +150,9 @@ def monte_carlo(
     capital
         Starting capital for P&L inputs; final equity is reported as a multiple of it.
     periods_per_year
-        Annualisation of the Sharpe ratio (per trade or per bar, as the input is).
+        Annualisation of the Sharpe ratio: observations per year of ``values`` (bars per year of the
+        data for per-bar returns, trades per year for per-trade values); required, there is no
+        default that is right for every timeframe and calendar.
     ruin_drawdown
         Drawdown counted as ruin in ``probability_of_ruin``.
     confidence

@@ -86,7 +86,9 @@ class OptimizeResult:
         """Return a JSON-able summary (selection, overfitting statistics, counts)."""
         out: dict[str, Any] = {
             "trials": len(self.trials),
-            "evaluated": self.n_evaluated,
+            # trials with results in the table (this run's and the store's), then how they split
+            "evaluated": int((self.trials["status"] == "ok").sum()) if "status" in self.trials else 0,
+            "new": self.n_evaluated,
             "cached": self.n_cached,
             "seconds": self.seconds,
             "objectives": [f"{o.metric}:{o.direction}" for o in self.objectives],
@@ -177,12 +179,10 @@ def _known_rows(store: TrialStore) -> dict[str, dict[str, Any]]:
     if frame.empty or "status" not in frame:
         return {}
     # failed trials are retried on a re-run: their cause (a missing file, a bug) may be gone
+    # every column is kept, NaN included: a metric undefined for every trial (alpha without a
+    # benchmark) stays a column of the resumed table, as in the first run's
     frame = frame[frame["status"] == "ok"]
-    return {str(r["trial_key"]): {k: v for k, v in r.items() if not _isnan(v)} for r in frame.to_dict("records")}
-
-
-def _isnan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
+    return {str(r["trial_key"]): dict(r) for r in frame.to_dict("records")}
 
 
 def optimize(

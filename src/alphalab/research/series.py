@@ -20,7 +20,7 @@ _BLOCK = 128  # numpy's PW_BLOCKSIZE
 _BIG = np.finfo(np.float64).max  # np.nan_to_num's replacement for +inf
 
 
-def series_metrics(returns: np.ndarray, periods_per_year: float = 252.0) -> dict[str, float]:
+def series_metrics(returns: np.ndarray, periods_per_year: float) -> dict[str, float]:
     """Return sharpe, total_return, cagr, max_drawdown (positive) and volatility of per-bar returns."""
     r = np.nan_to_num(np.asarray(returns, dtype=float))
     n = r.size
@@ -204,7 +204,7 @@ def _rows(final: np.ndarray, dd: np.ndarray, mean: np.ndarray, sd: np.ndarray, n
     ]
 
 
-def series_metrics_columns(returns: np.ndarray, periods_per_year: float = 252.0) -> list[dict[str, float]]:
+def series_metrics_columns(returns: np.ndarray, periods_per_year: float) -> list[dict[str, float]]:
     """Return :func:`series_metrics` of every column of a (T, K) return matrix.
 
     Parameters
@@ -228,7 +228,7 @@ def series_metrics_columns(returns: np.ndarray, periods_per_year: float = 252.0)
     return _rows(*_column_stats(r, n, False), n, periods_per_year)
 
 
-def equity_metrics_columns(equity: np.ndarray, periods_per_year: float = 252.0) -> list[dict[str, float]]:
+def equity_metrics_columns(equity: np.ndarray, periods_per_year: float) -> list[dict[str, float]]:
     """Return :func:`series_metrics` of the bar returns of every column of a (T+1, K) equity matrix.
 
     Equal to ``series_metrics_columns(equity[1:] / equity[:-1] - 1.0)`` (the same floating-point

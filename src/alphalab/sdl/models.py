@@ -381,7 +381,27 @@ class StrategySpec(_Model):
         return search_space(self.parameters)
 
     def with_params(self, params: dict[str, Any]) -> StrategySpec:
-        """Return this strategy with other parameter values (validated against the declared ranges)."""
+        """Return this strategy with other parameter values (validated against the declared ranges).
+
+        The values are substituted into the document the spec was loaded from (its ``"$name"``
+        references), so every parameter given takes effect; an unknown name raises
+        ``ValidationError`` with a did-you-mean hint.
+
+        Raises
+        ------
+        ValidationError
+            For an unknown parameter or a value out of range, or when the spec was not built by
+            ``alphalab.sdl.load`` (it has no document to substitute into).
+        """
         from alphalab.sdl.loader import finish
 
+        if not self._document:
+            from alphalab.core.errors import ValidationError
+
+            names = ", ".join(sorted(params)) or "none"
+            raise ValidationError(
+                f"strategy {self.id!r} was built without its source document, so parameters ({names}) "
+                "cannot be applied",
+                hint="load it with alphalab.sdl.load(...) or pass the strategy id or file instead",
+            )
         return finish(self._document, {**self._values, **params}, self._source or self.id)

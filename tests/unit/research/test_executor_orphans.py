@@ -1,0 +1,75 @@
+"""Local pool workers die with their parent, even under kill -9; a missing Ray cluster is a user error."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from alphalab.core.errors import ConfigError
+
+PARENT = textwrap.dedent(
+    """
+    import os, sys, time
+    from alphalab.research.executors import LocalExecutor
+
+    def work(pid_dir, item):
+        open(os.path.join(pid_dir, str(os.getpid())), "w").close()
+        time.sleep(120)
+        return item
+
+    if __name__ == "__main__":
+        for _ in LocalExecutor(2).map(work, sys.argv[1], list(range(4))):
+            pass
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie no longer runs: it only waits for its (init) parent to reap it
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_kill_9_of_the_parent_ends_its_pool_workers_within_seconds(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    parent = subprocess.Popen([sys.executable, str(script), str(pids)], env=env)
+    deadline = time.monotonic() + 60
+    while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(p.name) for p in pids.iterdir()]
+    assert len(workers) == 2, "the workers never started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [w for w in workers if _alive(w)]
+    for w in survivors:  # do not leave them behind if the assertion fails
+        os.kill(w, signal.SIGKILL)
+    assert survivors == []
+
+
+def test_ray_address_without_a_cluster_is_a_config_error():
+    pytest.importorskip("ray")
+    from alphalab.research.executors import RayExecutor
+
+    with pytest.raises(ConfigError, match="cannot connect to a Ray cluster at --address 'auto'") as info:
+        RayExecutor(address="auto")
+    assert "ray start --head" in (info.value.hint or "")
