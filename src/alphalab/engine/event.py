@@ -5,6 +5,12 @@ market orders at the open, intrabar stop/target exits, working limit/stop orders
 own exits (time stop), ``Strategy.on_bar`` at the close, close fills (when chosen), marking.
 Every fill, fee, slippage, sizing and accounting step is a call of the same numba function the
 compiled loop calls, which is why both paths agree to the last bit on the same decisions.
+
+Speed (the per-bar Python overhead is what a Python strategy waits for): the phases are called
+through one entry point with packed arrays (:mod:`alphalab.engine.event_nb`); bars on which
+nothing can fill are not sent to the compiled phases at all: flat quiet bars are caught up in one
+step, and the steps of inert held bars (no stops, nothing pending) are deferred and run in one
+call before the strategy's next order or equity read (``EventLoop.sync``).
 """
 
 from __future__ import annotations

@@ -78,9 +78,9 @@ def phases(mode: int, state: np.ndarray, trades: np.ndarray, orders: np.ndarray,
            ints: np.ndarray, curves: np.ndarray, t: int, with_rule_exits: bool) -> int:
     """Run the phases of ``mode`` at bar ``t``; return the number of order records written so far.
 
-    ``MODE_OPEN``: fills at the open and intrabar exits of ``t`` (``open_phase``); ``MODE_END``:
-    close fills, marking and records of ``t`` (``end_phase``); ``MODE_STEP``: ``end_phase`` of ``t``
-    then ``open_phase`` of ``t + 1``; ``MODE_RULES``: the engine's own exits at ``t``.
+    ``MODE_OPEN``: fills at the open and intrabar exits of ``t`` (``_open_phase``); ``MODE_END``:
+    close fills, marking and records of ``t`` (``_end_phase``); ``MODE_STEP``: ``_end_phase`` of ``t``
+    then ``_open_phase`` of ``t + 1``; ``MODE_RULES``: the engine's own exits at ``t``.
     """
     st, mkt, counts, group, costs, settings, inst, curv = _unpack(state, trades, orders, mkt3, ints, curves)
     if mode == MODE_RULES:
@@ -102,8 +102,8 @@ def hold(state: np.ndarray, trades: np.ndarray, orders: np.ndarray, mkt3: np.nda
     """Run the steps of the inert bars ``t0 .. t1-1`` that the loop deferred (see ``EventLoop.sync``).
 
     Inert (``state_flags`` bit 2, next-open fills, never the last bar): nothing is pending and no
-    position has a stop, target, trailing or time stop, so ``end_phase`` reduces to marking and
-    recording, and ``open_phase`` of the next bar finds nothing to fill or exit. Exactly those
+    position has a stop, target, trailing or time stop, so ``_end_phase`` reduces to marking and
+    recording, and ``_open_phase`` of the next bar finds nothing to fill or exit. Exactly those
     two functions of the shared rules run here, bar by bar.
     """
     st, mkt, counts, group, _costs, _settings, _inst, curv = _unpack(state, trades, orders, mkt3, ints, curves)
