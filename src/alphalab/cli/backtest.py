@@ -105,29 +105,40 @@ def lookahead(
     strategy: StrategyOpt,
     symbol: SymbolOpt,
     timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
-    cuts: Annotated[int, typer.Option("--cuts", help="Number of truncation points.")] = 12,
+    cuts: Annotated[int, typer.Option("--cuts", help="Number of cut points (per method).")] = 12,
+    method: Annotated[
+        list[str] | None,
+        typer.Option("--method", help="truncation and/or continuation (default: both)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random continuations.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run a strategy on data truncated at many cut points; exit 1 if any decision changed."""
+    """Change the data after many cut points (truncate it, and replace it with a random continuation);
+    exit 1 naming the bar and the decision if any decision up to a cut changed."""
     from alphalab.cli._validate import check_options
     from alphalab.data import load_arrays
-    from alphalab.engine.lookahead import check_lookahead
+    from alphalab.engine.lookahead import METHODS, check_lookahead
 
     check_options(cuts=cuts)
 
     bars = load_arrays(list(symbol), timeframe)
-    rep = check_lookahead(strategy, bars, n_cuts=cuts)
+    rep = check_lookahead(strategy, bars, n_cuts=cuts, methods=tuple(method or METHODS), seed=seed)
     payload = rep.to_dict()
 
     def render() -> None:
         if rep.ok:
-            typer.echo(f"no look-ahead: {rep.cuts_checked} cut points, every decision unchanged")
-        else:
-            table(
-                "decisions that changed",
-                ["cut", "time", "symbol", "what", "full run", "truncated run"],
-                [(d.cut, d.time, d.symbol, d.what, d.full, d.truncated) for d in rep.differences[:50]],
-            )
+            typer.echo(f"no look-ahead: {rep.cuts_checked} cut points x {' + '.join(rep.methods)}, "
+                       "every decision unchanged")
+            return
+        first = rep.first
+        assert first is not None
+        typer.echo(f"look-ahead: bar {first.bar} ({first.time}, {first.method} at cut {first.cut}): "
+                   f"{first.what}: full run {first.full!r}, changed run {first.truncated!r}")
+        table(
+            "decisions that changed",
+            ["method", "cut", "bar", "time", "symbol", "what", "full run", "changed run"],
+            [(d.method, d.cut, d.bar, d.time, d.symbol, d.what, d.full, d.truncated) for d in rep.differences[:50]],
+        )
 
     emit(payload, as_json=as_json, render=render)
     if not rep.ok:

@@ -87,16 +87,18 @@ class BarArrays:
         return df[~np.isnan(df["close"].to_numpy())]
 
     def slice(self, start: int, stop: int) -> BarArrays:
-        """Return the bars with positions in ``[start, stop)``."""
+        """Return a copy of the bars with positions in ``[start, stop)``.
+
+        The arrays are copies that own exactly those rows (never views into this run's arrays),
+        so nothing reachable from the result (``.base`` included) holds bars outside the window:
+        the look-ahead checker's truncated runs are physically truncated.
+        """
+        def part(a: np.ndarray) -> np.ndarray:
+            return np.array(a[start:stop], copy=True, order="C")
+
         return BarArrays(
-            self.time[start:stop],
-            self.open[start:stop],
-            self.high[start:stop],
-            self.low[start:stop],
-            self.close[start:stop],
-            self.volume[start:stop],
-            symbols=self.symbols,
-            timeframe=self.timeframe,
+            part(self.time), part(self.open), part(self.high), part(self.low), part(self.close),
+            part(self.volume), symbols=self.symbols, timeframe=self.timeframe,
         )
 
     def digest(self) -> str:
