@@ -236,6 +236,7 @@ def limit_vector(limits: RiskLimits, fee_bps: float = 0.0) -> np.ndarray:
     if dd is not None:
         lim[nb.L_DD_HALT], lim[nb.L_DD_RESUME] = dd.halt, dd.resume_level
         lim[nb.L_DD_COOLDOWN], lim[nb.L_DD_FLATTEN] = dd.cooldown_bars, float(dd.flatten)
+        lim[nb.L_DD_RESTART] = float(dd.flatten or dd.restart_hwm)
     lim[nb.L_DAILY] = limits.daily_loss.limit if limits.daily_loss else np.nan
     lim[nb.L_MIN_NOTIONAL], lim[nb.L_LOT], lim[nb.L_FEE] = limits.min_notional, limits.lot_size, fee_bps / 1e4
     k = limits.kelly

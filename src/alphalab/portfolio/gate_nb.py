@@ -19,6 +19,9 @@ import numpy as np
 from numba import njit
 
 from alphalab.engine.rules_nb import kelly_fraction, round_lot
+from alphalab.portfolio._cache_guard import ensure_fresh_cache
+
+ensure_fresh_cache()  # before any kernel here or in sim_nb is loaded from the cache
 
 # outcomes
 APPROVE, RESIZE, DENY = 0, 1, 2
@@ -34,7 +37,8 @@ L_HEAT, L_POSITION, L_GROSS, L_NET, L_LEVERAGE, L_BUCKET_CAP = 0, 1, 2, 3, 4, 5
 L_DD_HALT, L_DD_RESUME, L_DD_COOLDOWN, L_DD_FLATTEN, L_DAILY = 6, 7, 8, 9, 10
 L_MIN_NOTIONAL, L_LOT, L_FEE = 11, 12, 13
 L_KELLY_FRACTION, L_KELLY_LOOKBACK, L_KELLY_MIN, L_KELLY_FALLBACK, L_KELLY_CAP = 14, 15, 16, 17, 18
-N_LIM = 19
+L_DD_RESTART = 19
+N_LIM = 20
 
 # state layout
 S_HWM, S_DAY, S_DAY_START, S_BREAKER, S_TRIP_BAR, S_DAILY_HALT, S_LAST_BAR = 0, 1, 2, 3, 4, 5, 6
@@ -64,8 +68,9 @@ def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, da
     ``day`` is the session or UTC day number of the bar; when it changes, the day's starting
     equity becomes ``equity`` and the daily-loss halt is lifted. The drawdown breaker trips at a
     drawdown of ``lim[L_DD_HALT]`` from the high-water mark and resumes once the drawdown is at or
-    under ``lim[L_DD_RESUME]`` and ``lim[L_DD_COOLDOWN]`` bars have passed; with flatten on (a flat
-    book cannot recover) it resumes after the cooldown alone and the high-water mark restarts there.
+    under ``lim[L_DD_RESUME]`` and ``lim[L_DD_COOLDOWN]`` bars have passed; with ``L_DD_RESTART`` on
+    (flatten or restart_hwm: a flat book cannot recover) it resumes after the cooldown alone and the
+    high-water mark restarts there.
     """
     state[S_LAST_BAR] = bar
     if state[S_DAY] != day:  # NaN (no day yet) differs from every day
@@ -78,15 +83,15 @@ def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, da
     halt = lim[L_DD_HALT]
     if not math.isnan(halt):
         dd = 1.0 - equity / state[S_HWM] if state[S_HWM] > 0 else 0.0
-        flat_mode = lim[L_DD_FLATTEN] > 0
+        restart = lim[L_DD_RESTART] > 0
         if state[S_BREAKER] == 0.0:
             if dd >= halt - _EPS:
                 state[S_BREAKER] = 1.0
                 state[S_TRIP_BAR] = bar
-                flatten = 1 if flat_mode else 0
-        elif bar - state[S_TRIP_BAR] >= lim[L_DD_COOLDOWN] and (flat_mode or dd <= lim[L_DD_RESUME] + _EPS):
+                flatten = 1 if lim[L_DD_FLATTEN] > 0 else 0
+        elif bar - state[S_TRIP_BAR] >= lim[L_DD_COOLDOWN] and (restart or dd <= lim[L_DD_RESUME] + _EPS):
             state[S_BREAKER] = 0.0
-            if flat_mode:
+            if restart:
                 state[S_HWM] = equity
     daily = lim[L_DAILY]
     if not math.isnan(daily) and state[S_DAY_START] > 0 and 1.0 - equity / state[S_DAY_START] >= daily - _EPS:
