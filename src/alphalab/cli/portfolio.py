@@ -107,3 +107,30 @@ def backtest(
             sys.stdout.write(f"wrote {path}\n")
 
     emit(summary, as_json=as_json, render=render)
+
+
+@portfolio_app.command("optimize")
+def optimize(
+    file: Annotated[Path, typer.Argument(help="Portfolio (or best-config mapping) JSON file.")],
+    start: Annotated[str | None, typer.Option("--start", help="First date (inclusive).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute sleeve weights by the portfolio's allocation method (weights only, no backtest of the mix)."""
+    from alphalab.data.loader import load_arrays
+    from alphalab.portfolio.load import load_portfolio
+    from alphalab.portfolio.optimize import optimize_portfolio
+
+    spec = load_portfolio(file)
+    symbols = sorted({sym for s in spec.sleeves for sym in s.symbols})
+    payload = optimize_portfolio(spec, load_arrays(symbols, spec.sleeves[0].timeframe, start, end))
+
+    def render() -> None:
+        from alphalab.cli._common import table
+
+        table(f"{spec.name}: {payload['method']} weights", ["sleeve", "weight"],
+              [(k, f"{v:.4f}") for k, v in payload["weights"].items()])
+        if payload["fallback_reason"]:
+            sys.stdout.write(f"fallback from {payload['requested']}: {payload['fallback_reason']}\n")
+
+    emit(payload, as_json=as_json, render=render)

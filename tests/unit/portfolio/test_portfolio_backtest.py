@@ -142,3 +142,30 @@ def test_mixed_timeframes_are_refused_with_a_hint() -> None:
         {"id": "b", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1h"}]})
     with pytest.raises(ConfigError, match="different timeframes"):
         run_portfolio(spec)
+
+
+def test_dynamic_allocation_of_twin_sleeves_equals_the_static_half_split(bars: BarArrays) -> None:
+    # two identical sleeves have identical returns, so inverse-vol weights are exactly 1/2 at every rebalance
+    sleeve = {"strategy": "sma_cross", "params": {"fast": 10, "slow": 30}, "symbols": ["AAPL"]}
+    base = {"capital": 100_000, "risk": _OFF, "sleeves": [{"id": "x", **sleeve, "allocation": 0.5},
+                                                          {"id": "y", **sleeve, "allocation": 0.5}]}
+    static = run_portfolio(parse_portfolio(base), bars)
+    dyn_doc = {**base, "allocation": {"method": "inverse_vol", "rebalance": "monthly", "lookback_bars": 60}}
+    dynamic = run_portfolio(parse_portfolio(dyn_doc), bars)
+    assert len(dynamic.allocations) > 100
+    assert all(a.weights == {"x": 0.5, "y": 0.5} for _, a in dynamic.allocations[1:])
+    pd.testing.assert_frame_equal(dynamic.trades, static.trades)
+    np.testing.assert_allclose(dynamic.equity["equity"], static.equity["equity"], rtol=0, atol=1e-9)
+
+
+def test_dynamic_allocation_scales_each_bars_sizes_by_that_bars_weight() -> None:
+    from alphalab.engine import layout as L
+    from alphalab.engine.simulate import EntryRules
+    from alphalab.portfolio.backtest import _rules_over_time
+
+    rules = [EntryRules(size="fixed_fraction", size_value=0.8), EntryRules(size="fixed_quantity", size_value=7)]
+    w = np.array([[0.2, 0.8], [0.6, 0.4], [1.0, 0.0]])
+    arr = _rules_over_time(rules, np.array([0, 1]), w)
+    assert arr.shape == (L.NPARAM, 3, 2)
+    np.testing.assert_allclose(arr[L.R_SIZE_VAL, :, 0], [0.16, 0.48, 0.8])
+    np.testing.assert_array_equal(arr[L.R_SIZE_VAL, :, 1], [7, 7, 7])  # a fixed quantity is not scaled

@@ -35,3 +35,15 @@ def test_portfolio_backtest_human_output_lists_risk_events(capsys: pytest.Captur
     assert main(["portfolio", "backtest", str(EXAMPLE), "--start", "2005-01-01", "--end", "2008-12-31"]) == 0
     out = capsys.readouterr().out
     assert "by sleeve" in out and "risk events" in out
+
+
+def test_portfolio_optimize_prints_weights_and_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["allocation"] = {"method": "hrp", "rebalance": "yearly", "lookback_bars": 250}
+    path = tmp_path / "hrp.json"
+    path.write_text(json.dumps(doc))
+    assert main(["portfolio", "optimize", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "hrp" and sum(out["weights"].values()) == pytest.approx(1.0)
+    assert len(out["history"]) >= 10  # one row per year
+    assert out["history"][0]["method"] == "equal"  # no returns before the first bar: the stated fallback
