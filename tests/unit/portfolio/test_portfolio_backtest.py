@@ -169,3 +169,32 @@ def test_dynamic_allocation_scales_each_bars_sizes_by_that_bars_weight() -> None
     assert arr.shape == (L.NPARAM, 3, 2)
     np.testing.assert_allclose(arr[L.R_SIZE_VAL, :, 0], [0.16, 0.48, 0.8])
     np.testing.assert_array_equal(arr[L.R_SIZE_VAL, :, 1], [7, 7, 7])  # a fixed quantity is not scaled
+
+
+def test_correlation_bucket_in_the_simulation_caps_the_second_twin(tmp_path: Path) -> None:
+    # XXX and YYY move identically (correlation 1 over the 20 bars before the fill); both buy 200 at 111;
+    # the bucket's cap is 30% of 100,000: "a" takes 22,200, "b" gets (30,000 - 22,200) / 111 units
+    rng = np.random.default_rng(2)
+    path = list(100 + np.cumsum(rng.normal(0, 1, 25)).clip(-8, 8)) + [111.0, 111.0, 111.0, 111.0]
+    frames = {"XXX": _table(path), "YYY": _table(path)}
+    risk = {**_OFF, "correlation": {"threshold": 0.7, "lookback_bars": 20, "cap": 0.3}}
+    spec = parse_portfolio({"capital": 100_000, "allocation": {"method": "equal"}, "risk": risk, "sleeves": [
+        {"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 110.0, 200), "symbols": ["XXX"]},
+        {"id": "b", "strategy": _buy_above(tmp_path, "buy_b", 110.0, 200), "symbols": ["YYY"]}]})
+    port = run_portfolio(spec, BarArrays.from_frames(frames, "1d"))
+    qty = port.trades.set_index("sleeve")["quantity"]
+    assert qty["a"] == 200.0
+    assert qty["b"] == pytest.approx((30_000 - 200 * 111.0) / 111.0, rel=1e-12)
+    ev = port.risk_events
+    assert ev[["bar", "sleeve", "rule", "outcome"]].values.tolist() == [[26, "b", "correlation", "resize"]]
+
+
+def test_kelly_in_the_simulation_sizes_from_the_sleeves_closed_trades(tmp_path: Path) -> None:
+    # with too few closed trades the Kelly rule caps the entry at the 2% fallback of equity
+    frames = {"XXX": _table([100, 101, 100, 100, 100])}
+    spec = parse_portfolio({"capital": 100_000, "risk": {**_OFF, "kelly": {"fraction": 0.25, "min_trades": 5}},
+                            "sleeves": [{"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 100.5, 600),
+                                         "symbols": ["XXX"], "allocation": 1}]})
+    port = run_portfolio(spec, BarArrays.from_frames(frames, "1d"))
+    assert port.trades["quantity"].tolist() == [pytest.approx(20.0)]  # 2,000 / 100
+    assert port.risk_events["rule"].tolist() == ["kelly"]
