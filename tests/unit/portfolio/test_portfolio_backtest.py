@@ -175,7 +175,7 @@ def test_correlation_bucket_in_the_simulation_caps_the_second_twin(tmp_path: Pat
     # XXX and YYY move identically (correlation 1 over the 20 bars before the fill); both buy 200 at 111;
     # the bucket's cap is 30% of 100,000: "a" takes 22,200, "b" gets (30,000 - 22,200) / 111 units
     rng = np.random.default_rng(2)
-    path = list(100 + np.cumsum(rng.normal(0, 1, 25)).clip(-8, 8)) + [111.0, 111.0, 111.0, 111.0]
+    path = [*(100 + np.cumsum(rng.normal(0, 1, 25)).clip(-8, 8)), 111.0, 111.0, 111.0, 111.0]
     frames = {"XXX": _table(path), "YYY": _table(path)}
     risk = {**_OFF, "correlation": {"threshold": 0.7, "lookback_bars": 20, "cap": 0.3}}
     spec = parse_portfolio({"capital": 100_000, "allocation": {"method": "equal"}, "risk": risk, "sleeves": [
