@@ -101,6 +101,11 @@ def backtest(
               [(k, v["pnl"], v["trades"], v["share"]) for k, v in summary["by_sleeve"].items()])
         events = summary["risk_events"] or {"none": 0}
         table("risk events (resizes and denials by rule)", ["rule", "count"], list(events.items()))
+        warnings = summary["correlation_warnings"]
+        sys.stdout.write(f"sleeve correlation above {spec.allocation.correlation_warning:g}: "
+                         f"{len(warnings)} time(s)\n")
+        for w in warnings[:5]:
+            sys.stdout.write(f"  {w['time']}: {w['a']} ~ {w['b']} {w['correlation']:.2f}\n")
         for note in summary["notes"]:
             sys.stdout.write(f"note: {note}\n")
         for path in summary.get("files", []):

@@ -130,3 +130,19 @@ def weight_schedule(returns: pd.DataFrame, spec: AllocationSpec,
         stop = bars[k + 1] if k + 1 < len(bars) else len(returns)
         out[t:stop] = [alloc.weights[str(c)] for c in returns.columns]
     return pd.DataFrame(out, index=returns.index, columns=returns.columns), allocations
+
+
+def correlation_warnings(returns: pd.DataFrame, window: int, threshold: float) -> pd.DataFrame:
+    """Return each time two sleeves' rolling correlation rises above ``threshold`` (time, a, b, correlation).
+
+    The correlation at t uses the ``window`` bars ending at t; one row per excursion above the threshold.
+    """
+    rows = []
+    cols = list(returns.columns)
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            corr = returns[a].rolling(window, min_periods=window).corr(returns[b])
+            above = (corr > threshold).to_numpy()
+            starts = np.flatnonzero(above & ~np.r_[False, above[:-1]])
+            rows += [(returns.index[t], str(a), str(b), float(corr.iloc[t])) for t in starts]
+    return pd.DataFrame(rows, columns=["time", "a", "b", "correlation"])

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from alphalab.core.bars import BarArrays
-from alphalab.portfolio.allocate import Allocation, allocate, weight_schedule
+from alphalab.portfolio.allocate import Allocation, allocate, correlation_warnings, weight_schedule
 from alphalab.portfolio.backtest import run_portfolio
 from alphalab.portfolio.spec import PortfolioSpec, RiskLimits
 
@@ -35,5 +35,8 @@ def optimize_portfolio(spec: PortfolioSpec, data: BarArrays) -> dict[str, Any]:
     return {"method": latest.method, "requested": latest.requested, "fallback_reason": latest.fallback_reason,
             "weights": latest.weights, "lookback_bars": spec.allocation.lookback_bars,
             "rebalance": spec.allocation.rebalance, "history": history,
-            "correlation": rets.corr().round(6).to_dict()}
+            "correlation": rets.corr().round(6).to_dict(),
+            "correlation_warnings": correlation_warnings(rets, spec.allocation.correlation_window,
+                                                         spec.allocation.correlation_warning).astype(
+                                                             {"time": str}).to_dict("records")}
 

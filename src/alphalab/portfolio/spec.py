@@ -68,6 +68,9 @@ class AllocationSpec(_Strict):
     min_weight: Annotated[float, Field(ge=0, le=1)] = 0.0
     max_weight: Annotated[float, Field(gt=0, le=1)] = 1.0
     fallback: FallbackMethod = Field("equal", description="used, and recorded, when the optimiser is infeasible")
+    correlation_window: int = Field(60, ge=3, description="bars of the rolling correlation of sleeve returns")
+    correlation_warning: Annotated[float, Field(gt=-1, lt=1)] = Field(
+        0.8, description="warn when two sleeves' rolling correlation rises above this")
 
     @model_validator(mode="after")
     def _bounds(self) -> AllocationSpec:

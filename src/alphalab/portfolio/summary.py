@@ -30,7 +30,21 @@ def portfolio_summary(result: PortfolioResult) -> dict[str, Any]:
         "max_heat": float(result.heat.max()) if len(result.heat) else None,
         "bars_halted": int((result.halted > 0).sum()),
         "notes": list(result.notes),
+        "correlation_warnings": _warnings(result),
     }
+
+
+def _warnings(result: PortfolioResult) -> list[dict[str, Any]]:
+    """Sleeve pairs whose rolling correlation (of their mark-to-market contributions) crossed the threshold."""
+    from alphalab.portfolio.allocate import correlation_warnings
+    from alphalab.portfolio.risk_inputs import portfolio_inputs
+
+    if len(result.spec.sleeves) < 2:
+        return []
+    _ret, contrib, _w = portfolio_inputs(result)
+    spec = result.spec.allocation
+    table = correlation_warnings(contrib, spec.correlation_window, spec.correlation_warning)
+    return [{"time": str(r.time), "a": r.a, "b": r.b, "correlation": r.correlation} for r in table.itertuples()]
 
 
 def _plain(v: Any) -> Any:

@@ -81,3 +81,19 @@ def test_weights_at_t_use_only_data_before_t(cut: int, method: str) -> None:
     changed.iloc[cut:] = changed.iloc[cut:] * -3.0 + 0.01  # rewrite the future from bar `cut` on
     after, _ = weight_schedule(changed, spec)
     np.testing.assert_array_equal(base.to_numpy()[: cut + 1], after.to_numpy()[: cut + 1])
+
+
+def test_correlation_warnings_mark_each_excursion_above_the_threshold() -> None:
+    rng = np.random.default_rng(4)
+    base = rng.normal(0, 0.01, 300)
+    other = rng.normal(0, 0.01, 300)
+    b = np.where((np.arange(300) >= 100) & (np.arange(300) < 200), base + rng.normal(0, 0.001, 300), other)
+    rets = pd.DataFrame({"x": base, "y": b}, index=pd.date_range("2020-01-01", periods=300, tz="UTC"))
+    from alphalab.portfolio.allocate import correlation_warnings
+
+    warn = correlation_warnings(rets, 20, 0.8)
+    assert len(warn) == 1 and (warn.loc[0, "a"], warn.loc[0, "b"]) == ("x", "y")
+    t = rets.index.get_loc(warn.loc[0, "time"])
+    assert 100 < t < 120  # the window fills with correlated bars within 20 bars of the change
+    ref = np.corrcoef(rets["x"].iloc[t - 19:t + 1], rets["y"].iloc[t - 19:t + 1])[0, 1]
+    assert warn.loc[0, "correlation"] == pytest.approx(ref, rel=1e-9)

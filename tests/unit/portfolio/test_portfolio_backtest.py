@@ -198,3 +198,17 @@ def test_kelly_in_the_simulation_sizes_from_the_sleeves_closed_trades(tmp_path: 
     port = run_portfolio(spec, BarArrays.from_frames(frames, "1d"))
     assert port.trades["quantity"].tolist() == [pytest.approx(20.0)]  # 2,000 / 100
     assert port.risk_events["rule"].tolist() == ["kelly"]
+
+
+def test_per_regime_cap_in_the_simulation_reads_the_label_at_the_signal_bar(tmp_path: Path) -> None:
+    # "bear" caps gross exposure at 5% of 100,000 while the signal bar is labelled bear: 5,000 / 100 = 50 units
+    frames = {"XXX": _table([100, 101, 100, 100, 100])}
+    data = BarArrays.from_frames(frames, "1d")
+    spec = parse_portfolio({"capital": 100_000, "risk": {**_OFF, "per_regime": {"bear": 0.05}}, "sleeves": [
+        {"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 100.5, 600), "symbols": ["XXX"], "allocation": 1}]})
+    bear = pd.Series(["bull", "bear", "bull", "bull", "bull"], index=data.index)
+    port = run_portfolio(spec, data, regimes={"XXX": bear})
+    assert port.trades["quantity"].tolist() == [50.0]
+    assert port.risk_events[["rule", "outcome"]].values.tolist() == [["regime", "resize"]]
+    bull = run_portfolio(spec, data, regimes={"XXX": bear.replace("bear", "bull")})
+    assert bull.trades["quantity"].tolist() == [600.0] and bull.risk_events.empty
