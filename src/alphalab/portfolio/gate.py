@@ -211,7 +211,7 @@ class RiskGate:
             self._asset_ix[intent.asset], self._sleeve_ix[intent.sleeve], regime, float(account.equity),
             float(account.buying_power), float(account.open_risk), float(np.abs(exp).sum()), float(exp.sum()),
             exp, sg, bucket, self.lim, self.asset_cap, self.sleeve_cap, self.regime_cap, state.to_array(),
-            self.kelly(trade_returns))
+            self.kelly(trade_returns), np.zeros(3))
         return Decision(_OUTCOMES[out], float(qty), nb.RULE_NAMES[rule], float(value), float(limit))
 
 

@@ -129,14 +129,14 @@ def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sl
                 equity: float, buying_power: float, open_risk: float, gross: float, net: float,
                 asset_exp: np.ndarray, sleeve_gross: np.ndarray, bucket: np.ndarray, lim: np.ndarray,
                 asset_cap: np.ndarray, sleeve_cap: np.ndarray, regime_cap: np.ndarray,
-                state: np.ndarray, kelly_frac: float) -> tuple[int, float, int, float, float]:
+                state: np.ndarray, kelly_frac: float, out: np.ndarray) -> tuple[int, float, int, float, float]:
     """Check one entry of ``qty`` units on ``side`` (+1 long, -1 short) at ``price``.
 
     Notionals in ``asset_exp`` (signed, account level per asset), ``sleeve_gross``, ``gross`` and
     ``net`` are before the entry; ``open_risk`` is the sum of open risk to stops (a position without
     a stop risks its whole notional); ``bucket[a]`` is the correlation bucket of asset ``a`` (-1:
     none); ``regime`` indexes ``regime_cap`` (-1: no regime); ``kelly_frac`` is the sleeve's Kelly
-    size (NaN: Kelly sizing off).
+    size (NaN: Kelly sizing off); ``out`` is a scratch vector of 3 floats (the binding rule).
     """
     if state[S_BREAKER] > 0:
         return DENY, 0.0, R_DRAWDOWN, 1.0 - equity / state[S_HWM], lim[L_DD_HALT]
@@ -145,7 +145,7 @@ def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sl
     want = qty * price
     if want <= 0 or equity <= 0:
         return DENY, 0.0, R_CASH, want, max(equity, 0.0)
-    out = np.array([float(R_NONE), 0.0, 0.0])
+    out[0], out[1], out[2] = float(R_NONE), 0.0, 0.0
     best = want
     if not math.isnan(kelly_frac):
         best = _bind(best, kelly_frac * equity, R_KELLY, want / equity, kelly_frac, out)
