@@ -124,6 +124,15 @@ def test_drawdown_breaker_with_flatten_signals_the_flatten_once() -> None:
     assert state.high_water_mark == 89.0
 
 
+def test_drawdown_breaker_with_restart_resumes_after_the_cooldown_from_a_new_mark() -> None:
+    gate = _gate(drawdown={"halt": 0.20, "restart_hwm": True, "cooldown_bars": 2})
+    # trips at bar 1 (75 is 25% below 100); stays flat at 75; resumes at bar 3 (2 bars later), HWM 75;
+    # a fall to 59 (21.3% below 75) trips it again at bar 4
+    stamps = [f"2024-01-0{d}" for d in range(1, 6)]
+    got = _replay(gate, stamps, [100.0, 75.0, 75.0, 75.0, 59.0])
+    assert [o for o, _ in got] == ["approve", "deny", "deny", "approve", "deny"]
+
+
 def test_daily_loss_limit_trips_and_resets_at_the_utc_day_boundary() -> None:
     gate = _gate(daily_loss={"limit": 0.05})
     stamps = ["2024-01-02 10:00", "2024-01-02 14:00", "2024-01-02 15:00", "2024-01-02 16:00",

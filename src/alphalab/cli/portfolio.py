@@ -66,3 +66,76 @@ def validate(
     emit({"files": rows, "valid": all(r["valid"] for r in rows)}, as_json=as_json, render=render)
     if not all(r["valid"] for r in rows):
         raise typer.Exit(1)
+
+
+@portfolio_app.command("backtest")
+def backtest(
+    file: Annotated[Path, typer.Argument(help="Portfolio (or best-config mapping) JSON file.")],
+    start: Annotated[str | None, typer.Option("--start", help="First date (inclusive).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Directory for the CSV/JSON exports.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Backtest a portfolio on shared capital with the risk gate on every entry."""
+    from alphalab.data.loader import load_arrays
+    from alphalab.portfolio.backtest import run_portfolio
+    from alphalab.portfolio.load import load_portfolio
+    from alphalab.portfolio.summary import export_portfolio, portfolio_summary
+
+    spec = load_portfolio(file)
+    symbols = sorted({sym for s in spec.sleeves for sym in s.symbols})
+    data = load_arrays(symbols, spec.sleeves[0].timeframe, start, end)
+    result = run_portfolio(spec, data)
+    summary = portfolio_summary(result)
+    if out is not None:
+        summary["files"] = [str(p) for p in export_portfolio(result, out)]
+
+    def render() -> None:
+        from alphalab.cli._common import table
+
+        m = summary["metrics"]
+        keys = ("total_return", "cagr", "sharpe", "max_drawdown", "trades")
+        table(f"{spec.name}: {len(spec.sleeves)} sleeve(s) on {', '.join(symbols)}", ["metric", "value"],
+              [(k, m.get(k)) for k in keys if k in m] + [("final_equity", summary["final_equity"])])
+        table("by sleeve", ["sleeve", "pnl", "trades", "share"],
+              [(k, v["pnl"], v["trades"], v["share"]) for k, v in summary["by_sleeve"].items()])
+        events = summary["risk_events"] or {"none": 0}
+        table("risk events (resizes and denials by rule)", ["rule", "count"], list(events.items()))
+        warnings = summary["correlation_warnings"]
+        sys.stdout.write(f"sleeve correlation above {spec.allocation.correlation_warning:g}: "
+                         f"{len(warnings)} time(s)\n")
+        for w in warnings[:5]:
+            sys.stdout.write(f"  {w['time']}: {w['a']} ~ {w['b']} {w['correlation']:.2f}\n")
+        for note in summary["notes"]:
+            sys.stdout.write(f"note: {note}\n")
+        for path in summary.get("files", []):
+            sys.stdout.write(f"wrote {path}\n")
+
+    emit(summary, as_json=as_json, render=render)
+
+
+@portfolio_app.command("optimize")
+def optimize(
+    file: Annotated[Path, typer.Argument(help="Portfolio (or best-config mapping) JSON file.")],
+    start: Annotated[str | None, typer.Option("--start", help="First date (inclusive).")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute sleeve weights by the portfolio's allocation method (weights only, no backtest of the mix)."""
+    from alphalab.data.loader import load_arrays
+    from alphalab.portfolio.load import load_portfolio
+    from alphalab.portfolio.optimize import optimize_portfolio
+
+    spec = load_portfolio(file)
+    symbols = sorted({sym for s in spec.sleeves for sym in s.symbols})
+    payload = optimize_portfolio(spec, load_arrays(symbols, spec.sleeves[0].timeframe, start, end))
+
+    def render() -> None:
+        from alphalab.cli._common import table
+
+        table(f"{spec.name}: {payload['method']} weights", ["sleeve", "weight"],
+              [(k, f"{v:.4f}") for k, v in payload["weights"].items()])
+        if payload["fallback_reason"]:
+            sys.stdout.write(f"fallback from {payload['requested']}: {payload['fallback_reason']}\n")
+
+    emit(payload, as_json=as_json, render=render)

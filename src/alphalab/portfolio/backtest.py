@@ -21,6 +21,7 @@ import pandas as pd
 
 from alphalab.core.bars import BarArrays
 from alphalab.core.errors import ConfigError
+from alphalab.engine import layout as L
 from alphalab.engine.assemble import build_result, periods_per_year
 from alphalab.engine.backtest import (
     costs_from_spec,
@@ -31,7 +32,8 @@ from alphalab.engine.backtest import (
 )
 from alphalab.engine.config import BacktestConfig
 from alphalab.engine.result import BacktestResult
-from alphalab.engine.simulate import EntryRules
+from alphalab.engine.simulate import EntryRules, build_params
+from alphalab.portfolio.allocate import Allocation, weight_schedule
 from alphalab.portfolio.gate import RiskGate, day_numbers
 from alphalab.portfolio.gate_nb import RULE_NAMES
 from alphalab.portfolio.kernel import ColumnMap, simulate_gated
@@ -71,6 +73,8 @@ class PortfolioResult:
     risk_events: pd.DataFrame = field(default_factory=pd.DataFrame)
     heat: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     halted: pd.Series = field(default_factory=lambda: pd.Series(dtype=np.int64))
+    weight_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    allocations: list[tuple[int, Allocation]] = field(default_factory=list)
 
     def risk_event_counts(self) -> dict[str, int]:
         """Return the number of resizes and denials by rule."""
@@ -172,7 +176,8 @@ def run_portfolio(spec: PortfolioSpec, data: BarArrays | None = None, config: Ba
     weights = spec.weights()
     notes = [f"sleeve {s.id}: regime routing is not simulated yet; it trades its default strategy"
              for s in spec.sleeves if s.routing]
-    strategies, parts, rules, signals = _sleeve_signals(spec, data, weights)
+    dynamic = spec.allocation.method not in ("static", "equal")
+    strategies, parts, rules, signals = _sleeve_signals(spec, data, {k: 1.0 for k in weights} if dynamic else weights)
     wide = _widen(parts)
     el, xl, es, xs, atr = (np.concatenate([s[k] for s in signals], axis=1) for k in range(5))
     real = tuple(sym for _, b in parts for sym in b.symbols)
@@ -191,7 +196,12 @@ def run_portfolio(spec: PortfolioSpec, data: BarArrays | None = None, config: Ba
     dl = spec.risk.daily_loss
     day = day_numbers(data.index, dl.reset if dl else "utc_day")
     uses_atr = any(s[5] for s in signals)
-    out = simulate_gated((wide.open, wide.high, wide.low, wide.close, wide.volume), (el, xl, es, xs), rules=rules,
+    schedule = allocations = None
+    run_rules: Any = rules
+    if dynamic:
+        schedule, allocations = _schedule(spec, data)
+        run_rules = _rules_over_time(rules, cmap.sleeve, schedule.to_numpy())
+    out = simulate_gated((wide.open, wide.high, wide.low, wide.close, wide.volume), (el, xl, es, xs), rules=run_rules,
                          costs=costs, settings=settings_from_config(cfg), capital=cfg.capital, gate=gate,
                          columns=cmap, day=day, atr=atr if uses_atr else None, lot_size=lot,
                          min_notional=min_notional)
@@ -200,10 +210,39 @@ def run_portfolio(spec: PortfolioSpec, data: BarArrays | None = None, config: Ba
                        config=cfg.model_dump(mode="json"), strategy_doc=doc, fill_timing=cfg.fill, seed=cfg.seed,
                        ppy=cfg.periods_per_year or periods_per_year(wide.timeframe, real))
     result = _assemble(spec, run, parts, strategies, weights, notes)
+    if schedule is not None and allocations is not None:
+        result.weights = dict(allocations[-1][1].weights)
+        result.weight_history = schedule
+        result.allocations = allocations
+        result.notes += [f"bar {t}: {a.requested} fell back to {a.method} ({a.fallback_reason})"
+                         for t, a in allocations if a.fallback_reason]
     result.risk_events = _events_frame(out.events, data.index, result.columns)
     result.heat = pd.Series(out.heat, index=data.index, name="heat")
     result.halted = pd.Series(out.halted.astype(np.int64), index=data.index, name="halted")
     return result
+
+
+def _schedule(spec: PortfolioSpec, data: BarArrays) -> tuple[pd.DataFrame, list[tuple[int, Allocation]]]:
+    """Sleeve weights per bar by the allocation method, each from the sleeves' returns strictly before it."""
+    from alphalab.portfolio.optimize import sleeve_returns
+
+    rets = sleeve_returns(spec, data)
+    static = {s.id: float(s.allocation or 0.0) for s in spec.sleeves}
+    schedule, allocations = weight_schedule(rets, spec.allocation, static)
+    full = schedule.reindex(data.index).bfill()  # bar 0 has no return yet: the first allocation's weights
+    return full, [(t + 1, a) for t, a in allocations]
+
+
+def _rules_over_time(rules: list[EntryRules], col_sleeve: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Entry rules per bar and column: equity-relative sizes scaled by the sleeve's weight at the signal bar."""
+    arr = np.repeat(build_params(rules, (weights.shape[0], len(rules))), weights.shape[0], axis=1)
+    for c, r in enumerate(rules):
+        if r.size in _SCALED:
+            w = weights[:, col_sleeve[c]]
+            arr[L.R_SIZE_VAL, :, c] *= w
+            if r.size in ("risk_per_trade", "kelly"):
+                arr[L.R_KCAP, :, c] *= w
+    return arr
 
 
 def _sleeve_signals(spec: PortfolioSpec, data: BarArrays, weights: dict[str, float]) -> tuple[list, list, list, list]:

@@ -211,7 +211,7 @@ class RiskGate:
             self._asset_ix[intent.asset], self._sleeve_ix[intent.sleeve], regime, float(account.equity),
             float(account.buying_power), float(account.open_risk), float(np.abs(exp).sum()), float(exp.sum()),
             exp, sg, bucket, self.lim, self.asset_cap, self.sleeve_cap, self.regime_cap, state.to_array(),
-            self.kelly(trade_returns))
+            self.kelly(trade_returns), np.zeros(3))
         return Decision(_OUTCOMES[out], float(qty), nb.RULE_NAMES[rule], float(value), float(limit))
 
 
@@ -236,6 +236,7 @@ def limit_vector(limits: RiskLimits, fee_bps: float = 0.0) -> np.ndarray:
     if dd is not None:
         lim[nb.L_DD_HALT], lim[nb.L_DD_RESUME] = dd.halt, dd.resume_level
         lim[nb.L_DD_COOLDOWN], lim[nb.L_DD_FLATTEN] = dd.cooldown_bars, float(dd.flatten)
+        lim[nb.L_DD_RESTART] = float(dd.flatten or dd.restart_hwm)
     lim[nb.L_DAILY] = limits.daily_loss.limit if limits.daily_loss else np.nan
     lim[nb.L_MIN_NOTIONAL], lim[nb.L_LOT], lim[nb.L_FEE] = limits.min_notional, limits.lot_size, fee_bps / 1e4
     k = limits.kelly

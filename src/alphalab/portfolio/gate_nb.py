@@ -19,6 +19,9 @@ import numpy as np
 from numba import njit
 
 from alphalab.engine.rules_nb import kelly_fraction, round_lot
+from alphalab.portfolio._cache_guard import ensure_fresh_cache
+
+ensure_fresh_cache()  # before any kernel here or in sim_nb is loaded from the cache
 
 # outcomes
 APPROVE, RESIZE, DENY = 0, 1, 2
@@ -34,7 +37,8 @@ L_HEAT, L_POSITION, L_GROSS, L_NET, L_LEVERAGE, L_BUCKET_CAP = 0, 1, 2, 3, 4, 5
 L_DD_HALT, L_DD_RESUME, L_DD_COOLDOWN, L_DD_FLATTEN, L_DAILY = 6, 7, 8, 9, 10
 L_MIN_NOTIONAL, L_LOT, L_FEE = 11, 12, 13
 L_KELLY_FRACTION, L_KELLY_LOOKBACK, L_KELLY_MIN, L_KELLY_FALLBACK, L_KELLY_CAP = 14, 15, 16, 17, 18
-N_LIM = 19
+L_DD_RESTART = 19
+N_LIM = 20
 
 # state layout
 S_HWM, S_DAY, S_DAY_START, S_BREAKER, S_TRIP_BAR, S_DAILY_HALT, S_LAST_BAR = 0, 1, 2, 3, 4, 5, 6
@@ -64,8 +68,9 @@ def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, da
     ``day`` is the session or UTC day number of the bar; when it changes, the day's starting
     equity becomes ``equity`` and the daily-loss halt is lifted. The drawdown breaker trips at a
     drawdown of ``lim[L_DD_HALT]`` from the high-water mark and resumes once the drawdown is at or
-    under ``lim[L_DD_RESUME]`` and ``lim[L_DD_COOLDOWN]`` bars have passed; with flatten on (a flat
-    book cannot recover) it resumes after the cooldown alone and the high-water mark restarts there.
+    under ``lim[L_DD_RESUME]`` and ``lim[L_DD_COOLDOWN]`` bars have passed; with ``L_DD_RESTART`` on
+    (flatten or restart_hwm: a flat book cannot recover) it resumes after the cooldown alone and the
+    high-water mark restarts there.
     """
     state[S_LAST_BAR] = bar
     if state[S_DAY] != day:  # NaN (no day yet) differs from every day
@@ -78,15 +83,15 @@ def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, da
     halt = lim[L_DD_HALT]
     if not math.isnan(halt):
         dd = 1.0 - equity / state[S_HWM] if state[S_HWM] > 0 else 0.0
-        flat_mode = lim[L_DD_FLATTEN] > 0
+        restart = lim[L_DD_RESTART] > 0
         if state[S_BREAKER] == 0.0:
             if dd >= halt - _EPS:
                 state[S_BREAKER] = 1.0
                 state[S_TRIP_BAR] = bar
-                flatten = 1 if flat_mode else 0
-        elif bar - state[S_TRIP_BAR] >= lim[L_DD_COOLDOWN] and (flat_mode or dd <= lim[L_DD_RESUME] + _EPS):
+                flatten = 1 if lim[L_DD_FLATTEN] > 0 else 0
+        elif bar - state[S_TRIP_BAR] >= lim[L_DD_COOLDOWN] and (restart or dd <= lim[L_DD_RESUME] + _EPS):
             state[S_BREAKER] = 0.0
-            if flat_mode:
+            if restart:
                 state[S_HWM] = equity
     daily = lim[L_DAILY]
     if not math.isnan(daily) and state[S_DAY_START] > 0 and 1.0 - equity / state[S_DAY_START] >= daily - _EPS:
@@ -124,14 +129,14 @@ def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sl
                 equity: float, buying_power: float, open_risk: float, gross: float, net: float,
                 asset_exp: np.ndarray, sleeve_gross: np.ndarray, bucket: np.ndarray, lim: np.ndarray,
                 asset_cap: np.ndarray, sleeve_cap: np.ndarray, regime_cap: np.ndarray,
-                state: np.ndarray, kelly_frac: float) -> tuple[int, float, int, float, float]:
+                state: np.ndarray, kelly_frac: float, out: np.ndarray) -> tuple[int, float, int, float, float]:
     """Check one entry of ``qty`` units on ``side`` (+1 long, -1 short) at ``price``.
 
     Notionals in ``asset_exp`` (signed, account level per asset), ``sleeve_gross``, ``gross`` and
     ``net`` are before the entry; ``open_risk`` is the sum of open risk to stops (a position without
     a stop risks its whole notional); ``bucket[a]`` is the correlation bucket of asset ``a`` (-1:
     none); ``regime`` indexes ``regime_cap`` (-1: no regime); ``kelly_frac`` is the sleeve's Kelly
-    size (NaN: Kelly sizing off).
+    size (NaN: Kelly sizing off); ``out`` is a scratch vector of 3 floats (the binding rule).
     """
     if state[S_BREAKER] > 0:
         return DENY, 0.0, R_DRAWDOWN, 1.0 - equity / state[S_HWM], lim[L_DD_HALT]
@@ -140,7 +145,7 @@ def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sl
     want = qty * price
     if want <= 0 or equity <= 0:
         return DENY, 0.0, R_CASH, want, max(equity, 0.0)
-    out = np.array([float(R_NONE), 0.0, 0.0])
+    out[0], out[1], out[2] = float(R_NONE), 0.0, 0.0
     best = want
     if not math.isnan(kelly_frac):
         best = _bind(best, kelly_frac * equity, R_KELLY, want / equity, kelly_frac, out)

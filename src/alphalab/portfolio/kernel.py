@@ -52,7 +52,8 @@ class ColumnMap:
         return out
 
 
-def simulate_gated(bars: Sequence[np.ndarray], signals: Sequence[np.ndarray], *, rules: Sequence[EntryRules],
+def simulate_gated(bars: Sequence[np.ndarray], signals: Sequence[np.ndarray], *,
+                   rules: Sequence[EntryRules] | np.ndarray,
                    costs: Costs, settings: SimSettings, capital: float, gate: RiskGate, columns: ColumnMap,
                    day: np.ndarray, atr: np.ndarray | None, lot_size: np.ndarray,
                    min_notional: np.ndarray) -> GatedOutput:
@@ -64,7 +65,7 @@ def simulate_gated(bars: Sequence[np.ndarray], signals: Sequence[np.ndarray], *,
     shape = np.shape(bars[3])
     if len(shape) != 2 or columns.asset.shape != (shape[1],) or day.shape != (shape[0],):
         raise EngineError(f"bars {shape}, column map {columns.asset.shape} and days {day.shape} do not agree")
-    params = build_params(list(rules), shape)
+    params = build_params(rules if isinstance(rules, np.ndarray) else list(rules), shape)
     mkt = _market(tuple(bars), atr, params, costs, shape)
     entry_long, exit_long, entry_short, exit_short = signals
     el, es, xl, xs, cfg, _force = _signal_arrays(entry_long, exit_long, entry_short, exit_short, None, None, shape)

@@ -35,6 +35,7 @@ from alphalab.engine.layout import (
     P_MARK,
     P_QTY,
     P_SL,
+    Q_EXIT,
     Q_SIDE,
     Q_SIG,
     R_SIZE_TYPE,
@@ -43,11 +44,13 @@ from alphalab.engine.layout import (
     R_SL_VAL,
     R_TP_TYPE,
     R_TP_VAL,
+    R_TSTOP,
     S_FILL_CLOSE,
     SIZE_QTY,
     TR_COL,
     TR_RET,
 )
+from alphalab.engine.loop_nb import _signal_bars
 from alphalab.engine.rules_nb import atr_at, initial_levels
 from alphalab.portfolio.gate_nb import (
     APPROVE,
@@ -73,24 +76,38 @@ NEV = 8
 OUTCOME_FLATTEN = 3
 
 
+@nb.njit(cache=True, inline="always")  # inlined: a call passing six arrays costs more than the body
+def _add_column(pos: np.ndarray, c: int, col_asset: np.ndarray, col_sleeve: np.ndarray, book: np.ndarray,
+                asset_exp: np.ndarray, sleeve_gross: np.ndarray, sign: float) -> None:
+    """Add (``sign`` 1) or remove (-1) column ``c``'s position from the account view.
+
+    ``book`` = [open risk to stops, gross, net]; a position without a stop risks its whole notional.
+    """
+    q = pos[c, P_QTY]
+    if q == 0.0:
+        return
+    mark = pos[c, P_MARK]
+    a = col_asset[c]
+    old = asset_exp[a]
+    asset_exp[a] = old + sign * q * mark
+    book[1] += abs(asset_exp[a]) - abs(old)
+    book[2] += sign * q * mark
+    sleeve_gross[col_sleeve[c]] += sign * abs(q) * mark
+    sl = pos[c, P_SL]
+    book[0] += sign * abs(q) * (abs(mark - sl) if sl == sl else mark)
+
+
 @nb.njit(cache=True)
-def _book(st: tuple, col_asset: np.ndarray, col_sleeve: np.ndarray, asset_exp: np.ndarray,
+def _book(st: tuple, col_asset: np.ndarray, col_sleeve: np.ndarray, book: np.ndarray, asset_exp: np.ndarray,
           sleeve_gross: np.ndarray) -> float:
-    """Fill the account-level exposure per asset and the gross per sleeve; return the open risk to stops."""
+    """Rebuild the account view from every column; return the open risk to stops."""
     pos = st[0]
     asset_exp[:] = 0.0
     sleeve_gross[:] = 0.0
-    risk = 0.0
+    book[:] = 0.0
     for c in range(pos.shape[0]):
-        q = pos[c, P_QTY]
-        if q == 0.0:
-            continue
-        mark = pos[c, P_MARK]
-        asset_exp[col_asset[c]] += q * mark
-        sleeve_gross[col_sleeve[c]] += abs(q) * mark
-        sl = pos[c, P_SL]
-        risk += abs(q) * (abs(mark - sl) if sl == sl else mark)
-    return risk
+        _add_column(pos, c, col_asset, col_sleeve, book, asset_exp, sleeve_gross, 1.0)
+    return book[0]
 
 
 @nb.njit(cache=True)
@@ -126,47 +143,71 @@ def _buckets(mkt: tuple, t: int, asset_col: np.ndarray, lookback: int, threshold
 def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool, costs: np.ndarray,
                   settings: np.ndarray, gate: tuple, work: tuple, counts: np.ndarray, group: np.ndarray,
                   inst: np.ndarray, events: np.ndarray, n_ev: np.ndarray) -> None:
-    """Gate each column's pending entry, then fill the column's orders (the engine's ``execute_one``)."""
-    pos, pend, pend_prm, acct = st[0], st[1], st[2], st[3]
-    col_asset, col_sleeve, col_regime, asset_col, lim, asset_cap, sleeve_cap, regime_cap, corr = gate
-    asset_exp, sleeve_gross, kring, kn = work
-    bucket = np.full(asset_col.shape[0], -1, dtype=np.int64)
-    have_buckets = False
-    for c in range(pos.shape[0]):
-        side = int(pend[c, Q_SIDE])
-        base = mkt[3][t, c] if at_close else mkt[0][t, c]
-        if side != 0 and base == base:
-            if not have_buckets and not math.isnan(lim[L_BUCKET_CAP]):
-                bucket = _buckets(mkt, t, asset_col, int(corr[0]), corr[1])
-                have_buckets = True
-            if pos[c, P_MARK] != pos[c, P_MARK]:
-                pos[c, P_MARK] = base
-            prm = pend_prm[c]
-            sig = int(pend[c, Q_SIG])
-            req = sizing_quantity(st, mkt, c, group[c], side, base, sig, prm, costs, settings, False)
-            sl, _tp = initial_levels(side, base, int(prm[R_SL_TYPE]), prm[R_SL_VAL], int(prm[R_TP_TYPE]),
-                                     prm[R_TP_VAL], atr_at(mkt[5], sig, c))
-            risk = _book(st, col_asset, col_sleeve, asset_exp, sleeve_gross)
-            gross = 0.0
-            net = 0.0
-            for k in range(asset_exp.shape[0]):
-                gross += abs(asset_exp[k])
-                net += asset_exp[k]
-            s = col_sleeve[c]
-            kf = kelly_size(kring, s, int(kn[s]), lim) if not math.isnan(lim[L_KELLY_FRACTION]) else np.nan
-            reg = col_regime[sig, c] if col_regime.shape[0] > 1 else -1
-            equity = acct[group[c], A_CASH] + acct[group[c], A_VAL]
-            out, q, rule, value, limit = check_entry(req, side, base, sl, col_asset[c], s, reg, equity, np.inf, risk,
-                                                     gross, net, asset_exp, sleeve_gross, bucket, lim, asset_cap,
-                                                     sleeve_cap, regime_cap, gst, kf)
-            if out != APPROVE and req > 0.0:
-                _record_event(events, n_ev, t, c, rule, out, req, q, value, limit)
-                if q > 0.0:
-                    prm[R_SIZE_TYPE] = SIZE_QTY
-                    prm[R_SIZE_VAL] = q
-                else:
-                    pend[c, Q_SIDE] = 0.0
+    """Gate each column's pending entry, then fill the column's orders (the engine's ``execute_one``).
+
+    The account view is built once per fill pass and updated column by column as orders fill, so
+    each check sees the fills of the columns before it.
+    """
+    pos, pend, acct = st[0], st[1], st[3]
+    col_asset, col_sleeve = gate[0], gate[1]
+    asset_exp, sleeve_gross, book, bucket = work[0], work[1], work[4], work[5]
+    n_cols = pos.shape[0]
+    first = -1
+    for c in range(n_cols):
+        if pend[c, Q_SIDE] != 0.0 or pend[c, Q_EXIT] >= 0.0:
+            first = c
+            break
+    if first < 0:
+        return
+    _book(st, col_asset, col_sleeve, book, asset_exp, sleeve_gross)
+    if not math.isnan(gate[4][L_BUCKET_CAP]):
+        bucket[:] = _buckets(mkt, t, gate[3], int(gate[8][0]), gate[8][1])
+    for c in range(first, n_cols):
+        if pend[c, Q_SIDE] == 0.0 and pend[c, Q_EXIT] < 0.0:
+            continue
+        _add_column(pos, c, col_asset, col_sleeve, book, asset_exp, sleeve_gross, -1.0)
+        if pend[c, Q_SIDE] != 0.0:
+            _check_one(st, gst, mkt, t, c, at_close, costs, settings, gate, work, group, acct, events, n_ev)
         execute_one(st, mkt, counts, t, c, at_close, group, costs, settings, inst)
+        _add_column(pos, c, col_asset, col_sleeve, book, asset_exp, sleeve_gross, 1.0)
+
+
+@nb.njit(cache=True)
+def _check_one(st: tuple, gst: np.ndarray, mkt: tuple, t: int, c: int, at_close: bool, costs: np.ndarray,
+               settings: np.ndarray, gate: tuple, work: tuple, group: np.ndarray, acct: np.ndarray,
+               events: np.ndarray, n_ev: np.ndarray) -> None:
+    """Run the gate on column ``c``'s pending entry: keep it, turn it into a fixed quantity, or cancel it."""
+    pos, pend, pend_prm = st[0], st[1], st[2]
+    side = int(pend[c, Q_SIDE])
+    base = mkt[3][t, c] if at_close else mkt[0][t, c]
+    if base != base:
+        return  # no bar: the order waits (execute_one keeps it)
+    if pos[c, P_MARK] != pos[c, P_MARK]:
+        pos[c, P_MARK] = base
+    asset_exp, sleeve_gross, kring, kn, book, bucket, scratch = work
+    lim = gate[4]
+    prm = pend_prm[c]
+    sig = int(pend[c, Q_SIG])
+    # the column's own position (exit pending or pyramiding) is back in the view for this check
+    _add_column(pos, c, gate[0], gate[1], book, asset_exp, sleeve_gross, 1.0)
+    req = sizing_quantity(st, mkt, c, group[c], side, base, sig, prm, costs, settings, False)
+    sl, _tp = initial_levels(side, base, int(prm[R_SL_TYPE]), prm[R_SL_VAL], int(prm[R_TP_TYPE]), prm[R_TP_VAL],
+                             atr_at(mkt[5], sig, c))
+    s = gate[1][c]
+    kf = kelly_size(kring, s, int(kn[s]), lim) if not math.isnan(lim[L_KELLY_FRACTION]) else np.nan
+    reg = gate[2][sig, c] if gate[2].shape[0] > 1 else -1
+    equity = acct[group[c], A_CASH] + acct[group[c], A_VAL]
+    out, q, rule, value, limit = check_entry(req, side, base, sl, gate[0][c], s, reg, equity, np.inf, book[0],
+                                             book[1], book[2], asset_exp, sleeve_gross, bucket, lim, gate[5],
+                                             gate[6], gate[7], gst, kf, scratch)
+    _add_column(pos, c, gate[0], gate[1], book, asset_exp, sleeve_gross, -1.0)
+    if out != APPROVE and req > 0.0:
+        _record_event(events, n_ev, t, c, rule, out, req, q, value, limit)
+        if q > 0.0:
+            prm[R_SIZE_TYPE] = SIZE_QTY
+            prm[R_SIZE_VAL] = q
+        else:
+            pend[c, Q_SIDE] = 0.0
 
 
 @nb.njit(cache=True)
@@ -195,6 +236,15 @@ def _start_bar(st: tuple, gst: np.ndarray, lim: np.ndarray, t: int, day: float, 
         _record_event(events, n_ev, t, -1, R_DRAWDOWN, OUTCOME_FLATTEN, 0.0, 0.0, 1.0 - equity / gst[S_HWM], lim[L_DD_HALT])
 
 
+@nb.njit(cache=True)
+def _has_time_stop(params: np.ndarray) -> bool:
+    for i in range(params.shape[1]):
+        for j in range(params.shape[2]):
+            if params[R_TSTOP, i, j] > 0:
+                return True
+    return False
+
+
 @nb.njit(cache=True, error_model="numpy")
 def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray, cfg_idx: np.ndarray,
                  params: np.ndarray, group: np.ndarray, capital: np.ndarray, costs: np.ndarray, settings: np.ndarray,
@@ -212,7 +262,11 @@ def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs:
     counts = np.zeros(3, dtype=np.int64)
     n_ev = np.zeros(1, dtype=np.int64)
     lim = gate[4]
-    work = (np.zeros(gate[3].shape[0]), np.zeros(n_sleeves), np.zeros((n_sleeves, KMAX)), np.zeros(n_sleeves))
+    n_assets = gate[3].shape[0]
+    work = (np.zeros(n_assets), np.zeros(n_sleeves), np.zeros((n_sleeves, KMAX)), np.zeros(n_sleeves), np.zeros(3),
+            np.full(n_assets, -1, dtype=np.int64), np.zeros(3))
+    sig = _signal_bars(el, es, xl, xs, np.zeros((1, 1), dtype=np.bool_))
+    every_bar = _has_time_stop(params)
     fill_close = settings[S_FILL_CLOSE] > 0.0
     no_force = False
     seen = 0
@@ -222,8 +276,9 @@ def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs:
             _gate_pending(st, gst, mkt, t, False, costs, settings, gate, work, counts, group, inst, events, n_ev)
         intrabar_exits(st, mkt, counts, t, group, costs, settings)
         seen = _push_trades(trades, counts, seen, gate[1], work[2], work[3])
-        for c in range(n_cols):
-            decide_signals(st, t, c, el, es, xl, xs, no_force, cfg_idx, params, settings)
+        if sig[t] or every_bar:
+            for c in range(n_cols):
+                decide_signals(st, t, c, el, es, xl, xs, no_force, cfg_idx, params, settings)
         if fill_close:
             _gate_pending(st, gst, mkt, t, True, costs, settings, gate, work, counts, group, inst, events, n_ev)
         mark_bar(st, mkt, t, group)
@@ -233,6 +288,6 @@ def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs:
         seen = _push_trades(trades, counts, seen, gate[1], work[2], work[3])
         record_bar(st, t, eq, cash, gross, posq)
         equity = eq[t, 0]
-        heat[t] = _book(st, gate[0], gate[1], work[0], work[1]) / equity if equity > 0 else np.nan
+        heat[t] = _book(st, gate[0], gate[1], work[4], work[0], work[1]) / equity if equity > 0 else np.nan
         halted[t] = gst[S_BREAKER] + 2.0 * gst[S_DAILY_HALT]  # 1: drawdown breaker, 2: daily loss, 3: both
     return counts, n_ev[0]

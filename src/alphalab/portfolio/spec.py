@@ -68,6 +68,9 @@ class AllocationSpec(_Strict):
     min_weight: Annotated[float, Field(ge=0, le=1)] = 0.0
     max_weight: Annotated[float, Field(gt=0, le=1)] = 1.0
     fallback: FallbackMethod = Field("equal", description="used, and recorded, when the optimiser is infeasible")
+    correlation_window: int = Field(60, ge=3, description="bars of the rolling correlation of sleeve returns")
+    correlation_warning: Annotated[float, Field(gt=-1, lt=1)] = Field(
+        0.8, description="warn when two sleeves' rolling correlation rises above this")
 
     @model_validator(mode="after")
     def _bounds(self) -> AllocationSpec:
@@ -88,13 +91,16 @@ class DrawdownBreaker(_Strict):
     """Halt new entries when equity falls ``halt`` below its high-water mark.
 
     Resume rule: trading resumes once the drawdown is back under ``resume_below`` (default: half of
-    ``halt``) and at least ``cooldown_bars`` bars have passed since the trip.
+    ``halt``) and at least ``cooldown_bars`` bars have passed since the trip. With ``flatten`` or
+    ``restart_hwm`` (a flat book cannot recover its drawdown) it resumes after the cooldown alone and
+    the high-water mark restarts at the equity of that bar.
     """
 
     halt: Fraction = 0.15
     flatten: bool = Field(False, description="also close every open position when the breaker trips")
     resume_below: Annotated[float, Field(ge=0, lt=1)] | None = None
     cooldown_bars: int = Field(0, ge=0)
+    restart_hwm: bool = Field(False, description="resume after the cooldown alone, from a new high-water mark")
 
     @model_validator(mode="after")
     def _resume(self) -> DrawdownBreaker:

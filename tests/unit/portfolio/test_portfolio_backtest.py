@@ -142,3 +142,73 @@ def test_mixed_timeframes_are_refused_with_a_hint() -> None:
         {"id": "b", "strategy": "sma_cross", "symbols": ["AAPL"], "timeframe": "1h"}]})
     with pytest.raises(ConfigError, match="different timeframes"):
         run_portfolio(spec)
+
+
+def test_dynamic_allocation_of_twin_sleeves_equals_the_static_half_split(bars: BarArrays) -> None:
+    # two identical sleeves have identical returns, so inverse-vol weights are exactly 1/2 at every rebalance
+    sleeve = {"strategy": "sma_cross", "params": {"fast": 10, "slow": 30}, "symbols": ["AAPL"]}
+    base = {"capital": 100_000, "risk": _OFF, "sleeves": [{"id": "x", **sleeve, "allocation": 0.5},
+                                                          {"id": "y", **sleeve, "allocation": 0.5}]}
+    static = run_portfolio(parse_portfolio(base), bars)
+    dyn_doc = {**base, "allocation": {"method": "inverse_vol", "rebalance": "monthly", "lookback_bars": 60}}
+    dynamic = run_portfolio(parse_portfolio(dyn_doc), bars)
+    assert len(dynamic.allocations) > 100
+    assert all(a.weights == {"x": 0.5, "y": 0.5} for _, a in dynamic.allocations[1:])
+    pd.testing.assert_frame_equal(dynamic.trades, static.trades)
+    np.testing.assert_allclose(dynamic.equity["equity"], static.equity["equity"], rtol=0, atol=1e-9)
+
+
+def test_dynamic_allocation_scales_each_bars_sizes_by_that_bars_weight() -> None:
+    from alphalab.engine import layout as L
+    from alphalab.engine.simulate import EntryRules
+    from alphalab.portfolio.backtest import _rules_over_time
+
+    rules = [EntryRules(size="fixed_fraction", size_value=0.8), EntryRules(size="fixed_quantity", size_value=7)]
+    w = np.array([[0.2, 0.8], [0.6, 0.4], [1.0, 0.0]])
+    arr = _rules_over_time(rules, np.array([0, 1]), w)
+    assert arr.shape == (L.NPARAM, 3, 2)
+    np.testing.assert_allclose(arr[L.R_SIZE_VAL, :, 0], [0.16, 0.48, 0.8])
+    np.testing.assert_array_equal(arr[L.R_SIZE_VAL, :, 1], [7, 7, 7])  # a fixed quantity is not scaled
+
+
+def test_correlation_bucket_in_the_simulation_caps_the_second_twin(tmp_path: Path) -> None:
+    # XXX and YYY move identically (correlation 1 over the 20 bars before the fill); both buy 200 at 111;
+    # the bucket's cap is 30% of 100,000: "a" takes 22,200, "b" gets (30,000 - 22,200) / 111 units
+    rng = np.random.default_rng(2)
+    path = [*(100 + np.cumsum(rng.normal(0, 1, 25)).clip(-8, 8)), 111.0, 111.0, 111.0, 111.0]
+    frames = {"XXX": _table(path), "YYY": _table(path)}
+    risk = {**_OFF, "correlation": {"threshold": 0.7, "lookback_bars": 20, "cap": 0.3}}
+    spec = parse_portfolio({"capital": 100_000, "allocation": {"method": "equal"}, "risk": risk, "sleeves": [
+        {"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 110.0, 200), "symbols": ["XXX"]},
+        {"id": "b", "strategy": _buy_above(tmp_path, "buy_b", 110.0, 200), "symbols": ["YYY"]}]})
+    port = run_portfolio(spec, BarArrays.from_frames(frames, "1d"))
+    qty = port.trades.set_index("sleeve")["quantity"]
+    assert qty["a"] == 200.0
+    assert qty["b"] == pytest.approx((30_000 - 200 * 111.0) / 111.0, rel=1e-12)
+    ev = port.risk_events
+    assert ev[["bar", "sleeve", "rule", "outcome"]].values.tolist() == [[26, "b", "correlation", "resize"]]
+
+
+def test_kelly_in_the_simulation_sizes_from_the_sleeves_closed_trades(tmp_path: Path) -> None:
+    # with too few closed trades the Kelly rule caps the entry at the 2% fallback of equity
+    frames = {"XXX": _table([100, 101, 100, 100, 100])}
+    spec = parse_portfolio({"capital": 100_000, "risk": {**_OFF, "kelly": {"fraction": 0.25, "min_trades": 5}},
+                            "sleeves": [{"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 100.5, 600),
+                                         "symbols": ["XXX"], "allocation": 1}]})
+    port = run_portfolio(spec, BarArrays.from_frames(frames, "1d"))
+    assert port.trades["quantity"].tolist() == [pytest.approx(20.0)]  # 2,000 / 100
+    assert port.risk_events["rule"].tolist() == ["kelly"]
+
+
+def test_per_regime_cap_in_the_simulation_reads_the_label_at_the_signal_bar(tmp_path: Path) -> None:
+    # "bear" caps gross exposure at 5% of 100,000 while the signal bar is labelled bear: 5,000 / 100 = 50 units
+    frames = {"XXX": _table([100, 101, 100, 100, 100])}
+    data = BarArrays.from_frames(frames, "1d")
+    spec = parse_portfolio({"capital": 100_000, "risk": {**_OFF, "per_regime": {"bear": 0.05}}, "sleeves": [
+        {"id": "a", "strategy": _buy_above(tmp_path, "buy_a", 100.5, 600), "symbols": ["XXX"], "allocation": 1}]})
+    bear = pd.Series(["bull", "bear", "bull", "bull", "bull"], index=data.index)
+    port = run_portfolio(spec, data, regimes={"XXX": bear})
+    assert port.trades["quantity"].tolist() == [50.0]
+    assert port.risk_events[["rule", "outcome"]].values.tolist() == [["regime", "resize"]]
+    bull = run_portfolio(spec, data, regimes={"XXX": bear.replace("bear", "bull")})
+    assert bull.trades["quantity"].tolist() == [600.0] and bull.risk_events.empty
