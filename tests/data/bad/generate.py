@@ -334,6 +334,11 @@ def arguments(c: Corpus) -> None:
     options["data-show-start"] = (["data", "show", "sample:AAPL"], ["--start", "soon"], "--start 'soon'")
     for case_id, (base, extra, culprit) in options.items():
         c.add(f"arg-{case_id}", "bad argument", [*base, *extra], culprit)
+    for name, command in (("list", ["data", "list"]), ("import", [*IMPORT, "{dir}/good.csv"]),
+                          ("backtest", ["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL"])):
+        c.add(f"home-is-a-file-{name}", "bad home", ["--home", "{dir}/good.csv", *command], "is a file")
+        c.add(f"home-under-a-file-{name}", "bad home", ["--home", "{dir}/good.csv/home", *command],
+              "a folder on its path is a file")
     export = ["mapping", "export", "{dir}/fitness_ok.csv", "--out", "{tmp}/never_written.json"]
     c.file("fitness_ok.csv", "strategy,symbol,timeframe,params,status,sharpe,trades\nema_cross,sample:AAPL,1d,{},ok,1.0,10\n")
     for flag, v in (("--top-k", "0"), ("--max-drawdown", "2"), ("--min-trades", "-1"), ("--min-stability", "5")):
