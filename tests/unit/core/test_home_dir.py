@@ -47,5 +47,5 @@ def test_permission_denied_while_writing_is_a_config_error(tmp_path, monkeypatch
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(catalog_module, "atomic_write_table", denied)
-    with pytest.raises(ConfigError, match="cannot write to the catalog at .*1d.parquet"):
+    with pytest.raises(ConfigError, match=r"cannot write to the catalog at .*1d\.parquet"):
         Catalog(tmp_path).write(from_closes([1.0, 2.0], timeframe="1d"), "local", "X", "1d")
