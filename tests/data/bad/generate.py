@@ -332,6 +332,12 @@ def arguments(c: Corpus) -> None:
             options[f"fitness{flag}{v}"] = (fit, [flag, v], flag)
     options["data-show-rows"] = (["data", "show", "sample:AAPL"], ["--rows", "-1"], "--rows")
     options["data-show-start"] = (["data", "show", "sample:AAPL"], ["--start", "soon"], "--start 'soon'")
+    for command in ("fit", "label"):
+        extra = ["--out", "{tmp}/labels.csv"] if command == "label" else []
+        base = ["regimes", command, "--symbol", "sample:AAPL", "--method", "rule", *extra]
+        options[f"regimes-{command}-start"] = (base, ["--start", "31/31/2020"], "--start '31/31/2020'")
+        options[f"regimes-{command}-order"] = (base, ["--start", "2012-01-01", "--end", "2011-01-01"],
+                                               "is not before --end")
     for case_id, (base, extra, culprit) in options.items():
         c.add(f"arg-{case_id}", "bad argument", [*base, *extra], culprit)
     for name, command in (("list", ["data", "list"]), ("import", [*IMPORT, "{dir}/good.csv"]),
