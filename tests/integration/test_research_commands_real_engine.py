@@ -88,10 +88,24 @@ def test_mapping_whose_entries_cannot_run_fails_validate_and_run(tmp_path: Path)
     assert code != 0 and "every one of the 1 mapping entries failed" in err
 
 
-def test_backtest_without_trades_warns_on_stderr_and_in_json(tmp_path: Path) -> None:
+def _flat_dataset() -> None:
     idx = pd.date_range("2024-01-01", periods=300, freq="D", tz="UTC", name="time")
     flat = pd.DataFrame({"open": 50.0, "high": 50.0, "low": 50.0, "close": 50.0, "volume": 1.0}, index=idx)
     Catalog(paths.home()).write(flat, "local", "FLAT", "1d")
+
+
+def test_optimize_on_constant_prices_warns_that_no_trial_traded(tmp_path: Path) -> None:
+    _flat_dataset()
+    code, out, err = _run(["optimize", "sma_cross", "--symbol", "local:FLAT", "--space", "fast=5,10",
+                           "--space", "slow=20", "--workers", "1", "--out", str(tmp_path), "--json"])
+    assert code == 0, err
+    warnings = json.loads(out)["warnings"]
+    assert any("none of the 2 trials made a trade" in w for w in warnings)
+    assert "warning: none of the 2 trials made a trade" in err
+
+
+def test_backtest_without_trades_warns_on_stderr_and_in_json(tmp_path: Path) -> None:
+    _flat_dataset()
     code, out, err = _run(["backtest", "-s", "sma_cross", "--symbol", "local:FLAT", "--out", str(tmp_path),
                            "--json"])
     assert code == 0, err

@@ -207,3 +207,24 @@ def check_mapping(mapping: Any, source: str) -> None:
             source=source,
             problems=problems,
         )
+
+
+def warnings_for_trials(trials: Any, objective: str) -> list[str]:
+    """Explain an optimisation whose trials say nothing: no trades anywhere, or an undefined objective."""
+    import pandas as pd
+
+    if trials is None or len(trials) == 0 or "status" not in trials:
+        return []
+    ok = trials[trials["status"] == "ok"]
+    out = []
+    if "m_trades" in ok and len(ok) and (pd.to_numeric(ok["m_trades"], errors="coerce").fillna(0) == 0).all():
+        out.append(
+            f"none of the {len(ok)} trials made a trade (constant prices, data shorter than the warm-up, "
+            "or no signal in the data); every metric is undefined"
+        )
+    column = f"m_{objective}"
+    if column in ok and len(ok):
+        undefined = int(pd.to_numeric(ok[column], errors="coerce").isna().sum())
+        if undefined:
+            out.append(f"{undefined} of {len(ok)} trials have no {objective} (undefined: too few trades or flat returns)")
+    return out

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from alphalab.cli._common import JsonOpt, emit, table
-from alphalab.cli._validate import check_mapping, check_options, require_some_success
+from alphalab.cli._validate import (
+    check_mapping,
+    check_options,
+    emit_warnings,
+    require_some_success,
+    warnings_for_trials,
+)
 
 Symbol = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
@@ -85,6 +91,8 @@ def optimize(
     d.mkdir(parents=True, exist_ok=True)
     res.trials.drop(columns=[c for c in res.trials.columns if c.startswith("m_ret_")]).to_csv(d / "trials.csv")
     summary = res.summary()
+    summary["warnings"] = warnings_for_trials(res.trials, res.objectives[0].metric)
+    emit_warnings(summary["warnings"])
     names = [n for n in sp.names if len(sp.params[n].grid_values()) > 1]
     if len(names) >= 2:
         metric = f"m_{res.objectives[0].metric}"
