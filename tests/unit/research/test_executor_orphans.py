@@ -17,6 +17,7 @@ from alphalab.core.errors import ConfigError
 PARENT = textwrap.dedent(
     """
     import os, sys, time
+    from alphalab.research import executors
     from alphalab.research.executors import LocalExecutor
 
     def work(pid_dir, item):
@@ -25,6 +26,8 @@ PARENT = textwrap.dedent(
         return item
 
     if __name__ == "__main__":
+        if sys.argv[2] == "watchdog-only":
+            executors._PR_SET_PDEATHSIG = 0  # prctl(0, ...) is a no-op: only the watchdog thread remains
         for _ in LocalExecutor(2).map(work, sys.argv[1], list(range(4))):
             pass
     """
@@ -43,13 +46,14 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_kill_9_of_the_parent_ends_its_pool_workers_within_seconds(tmp_path):
+@pytest.mark.parametrize("guard", ["pdeathsig+watchdog", "watchdog-only"])
+def test_kill_9_of_the_parent_ends_its_pool_workers_within_seconds(tmp_path, guard):
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
     pids = tmp_path / "pids"
     pids.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    parent = subprocess.Popen([sys.executable, str(script), str(pids)], env=env)
+    parent = subprocess.Popen([sys.executable, str(script), str(pids), guard], env=env)
     deadline = time.monotonic() + 60
     while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
