@@ -120,3 +120,15 @@ def test_ambiguous_slashed_dates_pick_the_regular_order_and_warn(tmp_path):
     assert frame.index[0] == pd.Timestamp("2024-01-02", tz="UTC")  # day-first gives daily steps
     (note,) = frame.attrs["warnings"]
     assert "day-first" in note.message
+
+
+def test_zoned_times_across_a_summer_time_change_are_read(tmp_path):
+    body = "2024-03-30T10:00:00+01:00,1,2,0.5,1.5,3\n2024-04-01T10:00:00+02:00,1,2,0.5,1.5,3\n"
+    frame = read_file(_file(tmp_path, HEADER + body))
+    assert list(frame.index) == [pd.Timestamp("2024-03-30T09:00Z"), pd.Timestamp("2024-04-01T08:00Z")]
+
+
+def test_a_year_pandas_can_hold_but_no_market_has_is_refused(tmp_path):
+    body = "2024-01-02,1,2,0.5,1.5,3\n1750-01-03,1,2,0.5,1.5,3\n"
+    with pytest.raises(DataError, match="row 2: '1750-01-03' is outside the years 1800..2200"):
+        read_file(_file(tmp_path, HEADER + body))
