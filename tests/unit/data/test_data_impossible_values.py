@@ -130,5 +130,5 @@ def test_zoned_times_across_a_summer_time_change_are_read(tmp_path):
 
 def test_a_year_pandas_can_hold_but_no_market_has_is_refused(tmp_path):
     body = "2024-01-02,1,2,0.5,1.5,3\n1750-01-03,1,2,0.5,1.5,3\n"
-    with pytest.raises(DataError, match="row 2: '1750-01-03' is outside the years 1800..2200"):
+    with pytest.raises(DataError, match=r"row 2: '1750-01-03' is outside the years 1800\.\.2200"):
         read_file(_file(tmp_path, HEADER + body))
