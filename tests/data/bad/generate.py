@@ -257,6 +257,10 @@ def documents(c: Corpus) -> None:
               ["backtest", "--router", "{dir}/" + name, "--symbol", "sample:AAPL"], culprit)
     fitness_tables(c)
     c.add("sdl-directory", "directory for a file", ["sdl", "validate", "{dir}/a_directory.csv"], "a_directory.csv")
+    for case_id, command in (("mapping-validate", ["mapping", "validate"]), ("mapping-run", ["mapping", "run"]),
+                             ("backtest-strategy", ["backtest", "--symbol", "sample:AAPL", "-s"]),
+                             ("router", ["backtest", "--symbol", "sample:AAPL", "--router"])):
+        c.add(f"{case_id}-directory", "directory for a file", [*command, "{dir}/a_directory.csv"], "a_directory.csv")
 
 
 def fitness_tables(c: Corpus) -> None:
