@@ -12,8 +12,10 @@ def _ensure_dir(path: Path) -> Path:
     """Create ``path`` (and parents) or raise a ConfigError that names it and says what to do."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
+    except FileExistsError:
         raise _home_error(path, "is a file, not a directory") from None
+    except NotADirectoryError:
+        raise _home_error(path, "cannot be created: a folder on its path is a file") from None
     except PermissionError:
         raise _home_error(path, "cannot be created (permission denied)") from None
     except OSError as exc:

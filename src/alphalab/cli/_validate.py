@@ -155,3 +155,76 @@ def emit_warnings(warnings: list[str]) -> None:
 
     for w in warnings:
         sys.stderr.write(f"warning: {w}\n")
+
+
+def require_some_success(rows: Any, what: str, *, reason: str = "reason", written: str | None = None) -> None:
+    """Raise a ResearchError listing the reasons when no row of ``rows`` (a table) has status ``ok``.
+
+    Call after the outputs are written, so the table of reasons is still there to read.
+    """
+    from alphalab.core.errors import ResearchError
+
+    if rows is None or "status" not in rows or (rows["status"] == "ok").any():
+        return
+    if len(rows) == 0:
+        raise ResearchError(f"the {what} had nothing to run", hint="check the inputs you gave it")
+    col = reason if reason in rows else "error" if "error" in rows else None
+    reasons = [str(r) for r in rows[col].dropna().unique()[:3]] if col else []
+    raise ResearchError(
+        f"every one of the {len(rows)} {what} failed: {'; '.join(reasons) or 'no reason recorded'}",
+        hint=f"see the table in {written}" if written else "run one backtest of the strategy to see the problem",
+    )
+
+
+def mapping_entry_problems(mapping: Any) -> list[Any]:
+    """Check what the schema cannot: each entry's strategy exists, takes its parameters, and its timeframe parses."""
+    from alphalab.core.errors import AlphaLabError, Problem
+    from alphalab.core.timeframe import Timeframe
+    from alphalab.engine.backtest import resolve_spec
+
+    problems = []
+    for i, entry in enumerate(mapping.entries):
+        where = f"$.entries[{i}] ({entry.asset} {entry.timeframe} {entry.strategy_id})"
+        try:
+            Timeframe.parse(entry.timeframe)
+            resolve_spec(entry.strategy_id, dict(entry.parameters) or None)
+        except AlphaLabError as exc:
+            problems.append(Problem(where, str(exc).splitlines()[0], hint=exc.hint))
+    return problems
+
+
+def check_mapping(mapping: Any, source: str) -> None:
+    """Raise a ValidationError naming each entry of ``mapping`` that cannot run (a validator fails on any)."""
+    from alphalab.core.errors import ValidationError
+
+    problems = mapping_entry_problems(mapping)
+    if problems:
+        n = len(mapping.entries)
+        what = f"none of its {n} entries" if len(problems) == n else f"{len(problems)} of its {n} entries"
+        raise ValidationError(
+            f"{source}: {what} can run",
+            hint="fix the strategies and parameters named above, or export the mapping again",
+            source=source,
+            problems=problems,
+        )
+
+
+def warnings_for_trials(trials: Any, objective: str) -> list[str]:
+    """Explain an optimisation whose trials say nothing: no trades anywhere, or an undefined objective."""
+    import pandas as pd
+
+    if trials is None or len(trials) == 0 or "status" not in trials:
+        return []
+    ok = trials[trials["status"] == "ok"]
+    out = []
+    if "m_trades" in ok and len(ok) and (pd.to_numeric(ok["m_trades"], errors="coerce").fillna(0) == 0).all():
+        out.append(
+            f"none of the {len(ok)} trials made a trade (constant prices, data shorter than the warm-up, "
+            "or no signal in the data); every metric is undefined"
+        )
+    column = f"m_{objective}"
+    if column in ok and len(ok):
+        undefined = int(pd.to_numeric(ok[column], errors="coerce").isna().sum())
+        if undefined:
+            out.append(f"{undefined} of {len(ok)} trials have no {objective} (undefined: too few trades or flat returns)")
+    return out

@@ -191,13 +191,23 @@ def check(
         str | None, typer.Option("--calendar", help="24/7, 24/5 or XNYS (inferred when left out).")
     ] = None,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN for files.")] = None,
+    allow_nonpositive: Annotated[
+        bool, typer.Option("--allow-nonpositive", help="Accept prices <= 0 (spreads, some futures).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a file or a stored dataset; exit 1 when it has problems (one message per problem)."""
     from alphalab.data.validation import validate
 
     frame, cal = _check_target(target, timeframe, mapping)
-    report = validate(frame, timeframe, calendar=calendar or cal, mode="report", source=target)
+    report = validate(
+        frame,
+        timeframe,
+        calendar=calendar or cal,
+        mode="report",
+        source=target,
+        allow_nonpositive=allow_nonpositive,
+    )
 
     def render() -> None:
         _print_problems(report)

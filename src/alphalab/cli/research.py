@@ -8,7 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from alphalab.cli._common import JsonOpt, emit, table
-from alphalab.cli._validate import check_options
+from alphalab.cli._validate import (
+    check_mapping,
+    check_options,
+    emit_warnings,
+    require_some_success,
+    warnings_for_trials,
+)
 
 Symbol = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
@@ -91,6 +97,8 @@ def optimize(
     d.mkdir(parents=True, exist_ok=True)
     res.trials.drop(columns=[c for c in res.trials.columns if c.startswith("m_ret_")]).to_csv(d / "trials.csv")
     summary = res.summary()
+    summary["warnings"] = warnings_for_trials(res.trials, res.objectives[0].metric)
+    emit_warnings(summary["warnings"])
     names = [n for n in sp.names if len(sp.params[n].grid_values()) > 1]
     if len(names) >= 2:
         metric = f"m_{res.objectives[0].metric}"
@@ -229,6 +237,7 @@ def fitness(
                          objective=objective, constraints=constraint or [], timeout=timeout,
                          executor=_executor(executor, address, workers), progress=not as_json)
     files = write_fitness(tbl, _out(out, "fitness"), value=objective.split(",")[0].split(":")[0])
+    require_some_success(tbl, "fitness cells", written=str(files["csv"]))
     payload = {"cells": tbl.to_dict("records"), "files": {k: str(v) for k, v in files.items()}}
 
     def render() -> None:
@@ -299,6 +308,7 @@ def mapping_run(
         detector = {"method": regimes} if regimes else mapping.detector
         rows, agg = run_mapping(mapping, EngineEvaluator(detector=detector))
     rows.to_csv(d / "mapping_run.csv", index=False)
+    require_some_success(rows, "mapping entries", written=str(d / "mapping_run.csv"))
     report = write_html(d / "report.html", f"Mapping run of {file.name}", {"aggregate": agg})
     payload = {"entries": rows.to_dict("records"), "aggregate": agg, "report": str(report)}
 
@@ -333,5 +343,6 @@ def mapping_validate(
     from alphalab.research.mapping import load_mapping
 
     mapping = load_mapping(file)  # raises ValidationError with path-precise problems
+    check_mapping(mapping, str(file))
     emit({"valid": True, "entries": len(mapping.entries), "schema_version": mapping.schema_version},
          as_json=as_json, render=lambda: typer.echo(f"{file}: valid ({len(mapping.entries)} entries)"))

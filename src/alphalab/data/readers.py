@@ -79,13 +79,15 @@ def _sniff(path: Path, compressed: bool) -> tuple[str, bool]:
     return sep, has_header
 
 
-_MAGIC = (
-    (b"\x89PNG", "a PNG image"),
-    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook?)"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document"),
-    (b"%PDF", "a PDF document"),
-    (b"\xff\xfe", "UTF-16 text"),
-    (b"\xfe\xff", "UTF-16 text"),
+_AS_CSV = "save it as CSV in UTF-8"
+_NOT_BARS = "name a CSV or Parquet file of bars"
+_MAGIC = (  # first bytes, what the file is, what to do
+    (b"\x89PNG", "a PNG image", _NOT_BARS),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook?)", _AS_CSV),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document", _AS_CSV),
+    (b"%PDF", "a PDF document", _NOT_BARS),
+    (b"\xff\xfe", "UTF-16 text", _AS_CSV),
+    (b"\xfe\xff", "UTF-16 text", _AS_CSV),
 )
 
 
@@ -111,22 +113,13 @@ def _kind(path: Path) -> str:
         raise DataError(
             f"{path}: ends in .gz but is not gzip-compressed", hint="rename it or compress it with gzip"
         )
-    for magic, what in _MAGIC:
+    for magic, what, hint in _MAGIC:
         if head.startswith(magic):
-            hint = (
-                "save it as CSV in UTF-8"
-                if "text" in what or "Excel" in what or "xlsx" in what
-                else "name a CSV or Parquet file of bars"
-            )
             raise DataError(
                 f"{path}: is {what}, not a CSV or Parquet file of bars", hint=hint, source=str(path)
             )
     if b"\x00" in head:
-        raise DataError(
-            f"{path}: is a binary file, not CSV text",
-            hint="name a CSV or Parquet file of bars",
-            source=str(path),
-        )
+        raise DataError(f"{path}: is a binary file, not CSV text", hint=_NOT_BARS, source=str(path))
     return "text"
 
 

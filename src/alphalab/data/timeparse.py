@@ -20,7 +20,6 @@ EARLIEST = pd.Timestamp("1800-01-01", tz="UTC")
 LATEST = pd.Timestamp("2200-01-01", tz="UTC")
 _SCALE = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 _ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 _TIME_FORMATS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}\.\d+$"), "%d.%m.%Y %H:%M:%S.%f"),
@@ -66,11 +65,12 @@ def _parse_numeric_time(values: np.ndarray, unit: str | None, where: str) -> pd.
     return out.where(ok)
 
 
-def _check_text_range(text: pd.Series, where: str) -> None:
-    """Raise naming the first row whose year is outside 1800..2200 (pandas cannot even hold some)."""
-    years = pd.to_numeric(text.str.extract(_YEAR, expand=False), errors="coerce").to_numpy(dtype="float64")
-    with np.errstate(invalid="ignore"):
-        bad = (years < EARLIEST.year) | (years >= LATEST.year)
+def _check_range(idx: pd.DatetimeIndex, text: pd.Series, where: str) -> None:
+    """Raise naming the first row whose time is outside 1800..2200."""
+    low, high = (
+        (EARLIEST, LATEST) if idx.tz is not None else (EARLIEST.tz_localize(None), LATEST.tz_localize(None))
+    )
+    bad = np.asarray((idx < low) | (idx >= high))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise _error(
@@ -131,28 +131,36 @@ def _guess_format(text: pd.Series, warnings: list[Problem], where: str) -> str |
     return None
 
 
+def _to_datetime(text: pd.Series, fmt: str | None, utc: bool) -> pd.DatetimeIndex:
+    if fmt is None:
+        if text.str.match(r"^\d{1,2}\.\d{1,2}\.\d{4}").any():
+            return pd.DatetimeIndex(
+                pd.to_datetime(text, dayfirst=True, errors="coerce", format="mixed", utc=utc)
+            )
+        return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc))
+    return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", format=fmt, utc=utc))
+
+
 def _parse_text_time(
     values: pd.Series, fmt: str | None, tz: str, where: str, warnings: list[Problem]
 ) -> pd.DatetimeIndex:
     text = values.astype("string").str.strip()
-    _check_text_range(text, where)
-    _check_zone_mix(text, where)
     if fmt is None:
         fmt = _guess_format(text, warnings, where)
     try:
-        if fmt is None:
-            if text.str.match(r"^\d{1,2}\.\d{1,2}\.\d{4}").any():
-                parsed = pd.to_datetime(text, dayfirst=True, errors="coerce", format="mixed")
-            else:
-                parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
-        else:
-            parsed = pd.to_datetime(text, errors="coerce", format=fmt)
-        idx = pd.DatetimeIndex(parsed)
+        try:
+            idx = _to_datetime(text, fmt, utc=False)
+        except ValueError as exc:
+            if "Mixed timezones" not in str(exc):
+                raise
+            _check_zone_mix(text, where)  # zoned and zone-less rows: an error naming the first odd row
+            idx = _to_datetime(text, fmt, utc=True)  # every row zoned, offsets differ (summer time)
     except (ValueError, OverflowError) as exc:
         raise DataError(
             f"{where}: cannot read the timestamps ({str(exc).splitlines()[0][:120]})",
             hint="write times as ISO 8601 text, e.g. 2024-01-31T09:30:00Z",
         ) from None
+    _check_range(idx, text, where)
     if idx.tz is None:
         return idx.tz_localize(tz).tz_convert("UTC")
     return idx.tz_convert("UTC")

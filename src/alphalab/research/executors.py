@@ -37,8 +37,27 @@ _PR_SET_PDEATHSIG = 1
 _WATCH_EVERY_S = 0.5
 
 
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` no longer exists (POSIX only: on Windows os.kill would terminate it)."""
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _die_with_parent(parent_pid: int) -> None:
-    """Make this worker process end when ``parent_pid`` ends (see the module docstring)."""
+    """Make this worker end when the pool's owner ``parent_pid`` ends (see the module docstring).
+
+    The direct parent may be ``parent_pid`` itself (fork, spawn) or a forkserver that ends with it;
+    the watchdog exits when the direct parent changes (the worker was re-parented) or ``parent_pid``
+    is gone. PR_SET_PDEATHSIG fires when the parent *thread* that started the worker ends, which for
+    ProcessPoolExecutor is the thread that submits work (here: the one running ``map``).
+    """
     import signal
     import sys
     import threading
@@ -51,14 +70,17 @@ def _die_with_parent(parent_pid: int) -> None:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc: the watchdog remains
             pass
+    direct = os.getppid()
+
+    def orphaned() -> bool:
+        return os.getppid() != direct or _gone(parent_pid)
 
     def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:  # re-parented: the parent is gone
-                os._exit(1)
+        while not orphaned():
             time.sleep(_WATCH_EVERY_S)
+        os._exit(1)
 
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    if direct == 1 or _gone(parent_pid):  # the parent died before prctl took effect
         os._exit(1)
     threading.Thread(target=watch, name="alphalab-parent-watchdog", daemon=True).start()
 

@@ -29,7 +29,7 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4
 REGIME_LABELS = ("bull", "bear", "high_vol_chop", "low_vol_chop")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
-NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+NAME = r"^[^\W\d]\w*$"  # an identifier in any script (média, 移動平均): letters, digits, _
 
 
 class _Model(BaseModel):

@@ -257,6 +257,10 @@ def documents(c: Corpus) -> None:
               ["backtest", "--router", "{dir}/" + name, "--symbol", "sample:AAPL"], culprit)
     fitness_tables(c)
     c.add("sdl-directory", "directory for a file", ["sdl", "validate", "{dir}/a_directory.csv"], "a_directory.csv")
+    for case_id, command in (("mapping-validate", ["mapping", "validate"]), ("mapping-run", ["mapping", "run"]),
+                             ("backtest-strategy", ["backtest", "--symbol", "sample:AAPL", "-s"]),
+                             ("router", ["backtest", "--symbol", "sample:AAPL", "--router"])):
+        c.add(f"{case_id}-directory", "directory for a file", [*command, "{dir}/a_directory.csv"], "a_directory.csv")
 
 
 def fitness_tables(c: Corpus) -> None:
@@ -332,8 +336,19 @@ def arguments(c: Corpus) -> None:
             options[f"fitness{flag}{v}"] = (fit, [flag, v], flag)
     options["data-show-rows"] = (["data", "show", "sample:AAPL"], ["--rows", "-1"], "--rows")
     options["data-show-start"] = (["data", "show", "sample:AAPL"], ["--start", "soon"], "--start 'soon'")
+    for command in ("fit", "label"):
+        extra = ["--out", "{tmp}/labels.csv"] if command == "label" else []
+        base = ["regimes", command, "--symbol", "sample:AAPL", "--method", "rule", *extra]
+        options[f"regimes-{command}-start"] = (base, ["--start", "31/31/2020"], "--start '31/31/2020'")
+        options[f"regimes-{command}-order"] = (base, ["--start", "2012-01-01", "--end", "2011-01-01"],
+                                               "is not before --end")
     for case_id, (base, extra, culprit) in options.items():
         c.add(f"arg-{case_id}", "bad argument", [*base, *extra], culprit)
+    for name, command in (("list", ["data", "list"]), ("import", [*IMPORT, "{dir}/good.csv"]),
+                          ("backtest", ["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL"])):
+        c.add(f"home-is-a-file-{name}", "bad home", ["--home", "{dir}/good.csv", *command], "is a file")
+        c.add(f"home-under-a-file-{name}", "bad home", ["--home", "{dir}/good.csv/home", *command],
+              "a folder on its path is a file")
     export = ["mapping", "export", "{dir}/fitness_ok.csv", "--out", "{tmp}/never_written.json"]
     c.file("fitness_ok.csv", "strategy,symbol,timeframe,params,status,sharpe,trades\nema_cross,sample:AAPL,1d,{},ok,1.0,10\n")
     for flag, v in (("--top-k", "0"), ("--max-drawdown", "2"), ("--min-trades", "-1"), ("--min-stability", "5")):

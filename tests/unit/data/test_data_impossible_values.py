@@ -120,3 +120,44 @@ def test_ambiguous_slashed_dates_pick_the_regular_order_and_warn(tmp_path):
     assert frame.index[0] == pd.Timestamp("2024-01-02", tz="UTC")  # day-first gives daily steps
     (note,) = frame.attrs["warnings"]
     assert "day-first" in note.message
+
+
+def test_zoned_times_across_a_summer_time_change_are_read(tmp_path):
+    body = "2024-03-30T10:00:00+01:00,1,2,0.5,1.5,3\n2024-04-01T10:00:00+02:00,1,2,0.5,1.5,3\n"
+    frame = read_file(_file(tmp_path, HEADER + body))
+    assert list(frame.index) == [pd.Timestamp("2024-03-30T09:00Z"), pd.Timestamp("2024-04-01T08:00Z")]
+
+
+def test_a_year_pandas_can_hold_but_no_market_has_is_refused(tmp_path):
+    body = "2024-01-02,1,2,0.5,1.5,3\n1750-01-03,1,2,0.5,1.5,3\n"
+    with pytest.raises(DataError, match=r"row 2: '1750-01-03' is outside the years 1800\.\.2200"):
+        read_file(_file(tmp_path, HEADER + body))
+
+
+class _BadExchange:
+    """An exchange whose klines include a zero close and a 1e308 high (seen from real, broken feeds)."""
+
+    id = "badex"
+    HOUR = 3_600_000
+    START = 1_704_067_200_000  # 2024-01-01T00:00Z
+
+    def milliseconds(self) -> int:
+        return self.START + 10 * self.HOUR
+
+    def fetch_ohlcv(self, symbol, timeframe, since=None, limit=None):
+        rows = [[self.START + i * self.HOUR, 10.0, 11.0, 9.0, 10.5, 1.0] for i in range(6)]
+        rows[2][4] = 0.0
+        rows[4][2] = 1e308
+        return [r for r in rows if since is None or r[0] >= since]
+
+
+def test_download_drops_bars_with_impossible_values_and_says_so(tmp_path):
+    from alphalab.data.catalog import Catalog
+    from alphalab.data.downloader import download
+
+    cat = Catalog(tmp_path)
+    result = download(_BadExchange(), "X/USDT", "1h", since="2024-01-01", until="2024-01-01T06:00",
+                      catalog=cat, sleep=lambda s: None)
+    stored = cat.read("badex", "X/USDT", "1h")
+    assert len(stored) == 4 and (stored["close"] > 0).all() and (stored["high"] < 1e12).all()
+    assert any("dropped 2 bar(s) with impossible values" in w for w in result.warnings)

@@ -1,4 +1,4 @@
-"""A deterministic fake evaluator: research machinery can be exercised without the engine.
+"""A deterministic fake evaluator for tests: research machinery exercised without the engine.
 
 ``SyntheticEvaluator`` turns a parameter set into a per-bar return series: seeded noise plus a
 drift that peaks at ``peak`` (a smooth hill over the parameters), then reports metrics the way the
