@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,12 @@ class Ledger:
         import sqlalchemy as sa
 
         self.url = url
+        self.fence: Callable[[Any], None] | None = None  # set by a failover lease (alphalab.live.lease)
         self.engine = sa.create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            sa.event.listen(self.engine, "connect", _postgres_settings)
         self._migrate()
 
     # -- schema -------------------------------------------------------------------------------
@@ -78,6 +81,8 @@ class Ledger:
     def transaction(self) -> Iterator[Any]:
         """Yield a connection whose writes commit together (or not at all)."""
         with self.engine.begin() as conn:
+            if self.fence is not None:
+                self.fence(conn)  # a writer whose lease epoch is stale is refused here
             yield conn
 
     def record_intents(self, intents: Sequence[Intent], conn: Any = None) -> None:
@@ -91,7 +96,7 @@ class Ledger:
         rows = [{k: getattr(i, k) for k in _INTENT_FIELDS} for i in intents]
         try:
             if conn is None:
-                with self.engine.begin() as c:
+                with self.transaction() as c:
                     c.execute(table.insert(), rows)
             else:
                 conn.execute(table.insert(), rows)
@@ -133,7 +138,7 @@ class Ledger:
 
         try:
             if conn is None:
-                with self.engine.begin() as c:
+                with self.transaction() as c:
                     return write(c)
             return write(conn)
         except sa.exc.IntegrityError as exc:
@@ -219,7 +224,7 @@ class Ledger:
             c.execute(table.insert(), [{"key": key, "value": raw, "updated_ns": int(t_ns)}])
 
         if conn is None:
-            with self.engine.begin() as c:
+            with self.transaction() as c:
                 write(c)
         else:
             write(conn)
@@ -232,3 +237,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _postgres_settings(dbapi_conn: Any, _record: Any) -> None:
+    # A process paused inside a transaction (SIGSTOP, a frozen VM) must not hold its locks for
+    # ever: the server ends such a session, and waits for a lock are bounded.
+    cur = dbapi_conn.cursor()
+    cur.execute("SET idle_in_transaction_session_timeout = '5s'")
+    cur.execute("SET lock_timeout = '10s'")
+    cur.close()
+    dbapi_conn.commit()

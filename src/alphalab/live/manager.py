@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from alphalab.core.errors import AlphaLabError
 from alphalab.live.clock import Clock
+from alphalab.live.lease import Lease, LeaseLost
 from alphalab.live.ledger import DuplicateIntentError, Ledger
 from alphalab.live.orders import Intent, OrderBook, OrderEvent, OrderRecord, OrderStatus
 from alphalab.live.venue import AmbiguousFailure, DefiniteFailure, VenueFill, VenueOrder, VenuePort
@@ -60,8 +61,10 @@ class ReconcileReport:
 class OrderManager:
     """Owns the order book of one bot on one venue; the ledger is its memory."""
 
-    def __init__(self, ledger: Ledger, venue: VenuePort, clock: Clock, *, timeout_s: float = 10.0) -> None:
+    def __init__(self, ledger: Ledger, venue: VenuePort, clock: Clock, *, timeout_s: float = 10.0,
+                 lease: Lease | None = None) -> None:
         self.ledger = ledger
+        self.lease = lease  # with a failover lease, no venue call is made on a lease that may be gone
         self.venue = venue
         self.clock = clock
         self.timeout_s = timeout_s
@@ -148,6 +151,8 @@ class OrderManager:
             return self.book.get(intent.client_id)
         self.book.add_intent(intent)
         self.book.apply(OrderEvent(intent.client_id, "submitted", self.clock.now_ns()))
+        if self.lease is not None:
+            self.lease.ensure_valid(self.timeout_s)  # left SUBMITTED: whoever trades next resolves it
         try:
             vo = await asyncio.wait_for(self.venue.submit(intent), self.timeout_s)
         except DefiniteFailure as exc:
@@ -215,6 +220,12 @@ class OrderManager:
         return sum(1 for e in changed if e.kind == "fill")
 
     async def _call(self, coro):  # type: ignore[no-untyped-def]
+        if self.lease is not None:
+            try:
+                self.lease.ensure_valid(self.timeout_s)
+            except LeaseLost:
+                coro.close()
+                raise
         try:
             return await asyncio.wait_for(coro, self.timeout_s)
         except TimeoutError as exc:

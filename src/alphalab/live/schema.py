@@ -83,3 +83,13 @@ outbox = Table(
     Column("delivered_ns", BigInteger),
     Column("last_error", Text, nullable=False, default=""),
 )
+
+# Hot-standby failover: the active bot holds the lease; every ledger write checks its epoch.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("expires_ns", BigInteger, nullable=False),
+)

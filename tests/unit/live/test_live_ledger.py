@@ -18,7 +18,7 @@ def _intent(cid: str, t: int = 0) -> Intent:
 
 def test_ledger_survives_reopen_and_rebuilds_state(ledger_url):
     led = Ledger(ledger_url)
-    assert led.revision() == "0002"
+    assert led.revision() == "0003"
     led.record_intents([_intent("a", 1), _intent("b", 2)])
     led.append([OrderEvent("a", "submitted", 3), OrderEvent("a", "ack", 4, venue_order_id="V1"),
                 OrderEvent("a", "fill", 5, quantity=2.0, price=99.5, fee=0.1, trade_id="T1"),
