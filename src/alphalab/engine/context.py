@@ -222,9 +222,12 @@ class EventContext:
 
     @property
     def cash(self) -> float:
+        self._loop.sync()
         return float(self._acct.item(0, L.A_CASH))
 
     def position(self, symbol: str) -> float:
+        if self._loop._defer_from >= 0:  # deferred steps may have exits to apply (see EventLoop.sync)
+            self._loop.sync()
         j = self._index.get(symbol)
         if j is None:
             j = self._col(symbol)
@@ -309,6 +312,7 @@ class EventContext:
 
     def open_orders(self, symbol: str | None = None) -> Sequence[OrderRef]:
         """Working limit/stop orders (and pending market entries), optionally of one symbol."""
+        self._loop.sync()
         refs = [OrderRef(w.id, self.symbols[w.column]) for w in self._loop.working]
         pend = self._loop.st[1]
         refs += [OrderRef(pid, self.symbols[j]) for j, pid in enumerate(self._loop.pending_ids)
