@@ -14,9 +14,8 @@ Every order call is recorded as a :class:`Decision` (what the look-ahead checker
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,36 +61,52 @@ class Decision:
 
 
 class RevealBuffers:
-    """Copies of some (time, ...) arrays that hold rows ``0 .. n-1`` only, filled as time reaches them.
+    """A copy of a (K, T, ...) block of K named arrays that holds time rows ``0 .. n-1`` only.
 
-    ``upto(n)`` copies the rows not yet revealed and returns read-only views of the first ``n``
-    rows. The buffers are the only memory the views reach; their unrevealed rows are NaN (0 for
-    integer arrays), so a strategy holding a view (or its ``.base``) cannot read ahead.
+    ``upto(n)`` copies the rows not yet revealed and returns a mapping of read-only views of the
+    first ``n`` rows of each array. The buffer is the only memory the views reach; its unrevealed
+    rows are NaN (0 for integers), so a strategy holding a view (or its ``.base``) cannot read
+    ahead. Rows are copied once each, all K arrays in one step, and views are made on access.
     """
 
-    def __init__(self, sources: Mapping[str, np.ndarray]) -> None:
-        self._src = dict(sources)
-        self._buf = {k: np.zeros_like(v) if v.dtype.kind in "iub" else np.full_like(v, np.nan)
-                     for k, v in self._src.items()}
-        for b in self._buf.values():
-            b.flags.writeable = False
+    def __init__(self, names: Sequence[str], block: np.ndarray) -> None:
+        self._index = {n: i for i, n in enumerate(names)}
+        self._src = block  # private: the whole run
+        self._buf = np.zeros_like(block) if block.dtype.kind in "iub" else np.full_like(block, np.nan)
+        self._buf.flags.writeable = False
         self._done = 0
-        self._views: tuple[int, Mapping[str, np.ndarray]] = (-1, MappingProxyType({}))
+        self._window = _Window(self._index, self._buf, -1)
 
     def upto(self, n: int) -> Mapping[str, np.ndarray]:
         """Return read-only views of rows ``0 .. n-1`` (copying in the rows revealed since last time)."""
-        if self._views[0] == n:
-            return self._views[1]
+        if self._window.n == n:
+            return self._window
         if n > self._done:
-            lo = self._done
-            for k, b in self._buf.items():
-                b.flags.writeable = True
-                b[lo:n] = self._src[k][lo:n]
-                b.flags.writeable = False
+            lo, buf = self._done, self._buf
+            buf.flags.writeable = True
+            buf[:, lo:n] = self._src[:, lo:n]
+            buf.flags.writeable = False
             self._done = n
-        views = MappingProxyType({k: b[:n] for k, b in self._buf.items()})
-        self._views = (n, views)
-        return views
+        self._window = _Window(self._index, self._buf, n)
+        return self._window
+
+
+class _Window(Mapping[str, np.ndarray]):
+    """Read-only views of the first ``n`` rows of a reveal buffer, made when asked for."""
+
+    __slots__ = ("_buf", "_index", "n")
+
+    def __init__(self, index: dict[str, int], buf: np.ndarray, n: int) -> None:
+        self._index, self._buf, self.n = index, buf, n
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._buf[self._index[key], : self.n]  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 @dataclass
@@ -128,7 +143,8 @@ class EventContext:
         self._pos = loop.st[0]
         self._acct = loop.st[3]
         self._vectors: dict[EntryRules, np.ndarray] = {}
-        self._revealed: RevealBuffers | None = None  # the bars, made on the first data access
+        self._revealed: RevealBuffers | None = None  # the OHLCV bars, made on the first data access
+        self._times: RevealBuffers | None = None
         self._indicators: dict[Any, RevealBuffers] = {}
         self._decisions = loop.decisions
 
@@ -158,14 +174,15 @@ class EventContext:
     def bars(self) -> BarArrays:
         """The bars so far as read-only BarArrays (views of the reveal buffers, see ``data``)."""
         v = self._bar_views()
+        if self._times is None:
+            self._times = RevealBuffers(("time",), self._loop.bars.time[None, :])
         b = self._loop.bars
-        return BarArrays(v["time"], v["open"], v["high"], v["low"], v["close"], v["volume"],
-                         symbols=b.symbols, timeframe=b.timeframe)
+        return BarArrays(self._times.upto(self._t + 1)["time"], v["open"], v["high"], v["low"], v["close"],
+                         v["volume"], symbols=b.symbols, timeframe=b.timeframe)
 
     def _bar_views(self) -> Mapping[str, np.ndarray]:
-        if self._revealed is None:
-            b = self._loop.bars
-            self._revealed = RevealBuffers({"time": b.time, **{c: getattr(b, c) for c in OHLCV}})
+        if self._revealed is None:  # the loop's (6, T, A) market block starts with OHLCV
+            self._revealed = RevealBuffers(OHLCV, self._loop.mkt3[: len(OHLCV)])
         return self._revealed.upto(self._t + 1)
 
     def price(self, column: str = "close", symbol: str | None = None) -> float:
@@ -193,7 +210,7 @@ class EventContext:
             b = self._loop.bars
             inputs = {c: np.ascontiguousarray(b.column(c)) for c in d.inputs}
             outs = d.batch(**inputs, **params)
-            rev = self._indicators[key] = RevealBuffers(dict(zip(d.outputs, outs, strict=True)))
+            rev = self._indicators[key] = RevealBuffers(tuple(d.outputs), np.stack(outs))
         return rev.upto(self._t + 1)
 
     # -- account ----------------------------------------------------------------------------
@@ -205,9 +222,12 @@ class EventContext:
 
     @property
     def cash(self) -> float:
+        self._loop.sync()
         return float(self._acct.item(0, L.A_CASH))
 
     def position(self, symbol: str) -> float:
+        if self._loop._defer_from >= 0:  # deferred steps may have exits to apply (see EventLoop.sync)
+            self._loop.sync()
         j = self._index.get(symbol)
         if j is None:
             j = self._col(symbol)
@@ -292,6 +312,7 @@ class EventContext:
 
     def open_orders(self, symbol: str | None = None) -> Sequence[OrderRef]:
         """Working limit/stop orders (and pending market entries), optionally of one symbol."""
+        self._loop.sync()
         refs = [OrderRef(w.id, self.symbols[w.column]) for w in self._loop.working]
         pend = self._loop.st[1]
         refs += [OrderRef(pid, self.symbols[j]) for j, pid in enumerate(self._loop.pending_ids)

@@ -93,6 +93,8 @@ class EventLoop:
         self.dirty = False  # set by the context when the strategy queues a market order
         self._skip_from = -1  # first quiet bar whose curves are not written yet (-1: none)
         self._defer_from = -1  # first inert bar whose compiled steps are deferred (-1: none), see sync
+        self._levels = False  # whether the deferred bars hold positions with stop/target/time exits
+        self._fills_unheard = type(strategy).on_fill is Strategy.on_fill  # no on_fill: exits may be deferred
         self._ffill: np.ndarray | None = None  # forward-filled closes (marks of quiet bars)
         self.ctx = EventContext(self)
 
@@ -192,22 +194,33 @@ class EventLoop:
         """
         return not self.working and bool(state_flags(self.state, self.bars.n_assets) & 1)
 
-    def _inert(self) -> bool:
-        """Return True when the compiled phases can only mark prices: positions without stop, target,
-        trailing or time stop, and no pending or working order (so no fill or record can happen)."""
-        return not self.working and bool(state_flags(self.state, self.bars.n_assets) & 2)
+    def _inert(self, flags: int) -> bool:
+        """Return True when the compiled steps may be deferred (see ``sync``), given ``state_flags``.
+
+        Nothing pending and no working order; positions either have no stop, target, trailing or
+        time stop (the steps only mark), or the strategy has no ``on_fill`` (the steps may fill
+        exits, which nobody is told of before the strategy's next call that ``sync`` precedes).
+        """
+        if self.working or not flags & 2:
+            return False
+        self._levels = bool(flags & 4)
+        return not self._levels or self._fills_unheard
 
     def sync(self) -> None:
         """Run the compiled steps the loop deferred over inert bars, up to the current bar's open.
 
-        On inert bars (see ``_inert``) the steps only mark and record, and nothing the strategy
-        reads without calling ``sync`` depends on them (the context calls it before reading the
-        equity and before any order), so running them later in one call gives identical results.
+        Nothing the strategy can read without calling ``sync`` depends on them (the context calls
+        it before reading the account or the open orders and before any order call), and the
+        steps run in the same order on the same state, so the results are identical.
         """
         t0 = self._defer_from
         if t0 >= 0:
             self._defer_from = -1
-            hold(self.state, self.st[5], self.st[6], self.mkt3, self.ints, self.curves, t0, self.ctx._t)
+            n0 = self.counts.item(L.N_ORDERS)
+            n1 = hold(self.state, self.st[5], self.st[6], self.mkt3, self.ints, self.curves, t0, self.ctx._t,
+                      self._levels)
+            if n1 > n0:  # stop or target exits of the deferred bars
+                self._after(n0)
 
     def _defer(self, t: int, quiet: bool) -> None:
         """Leave bar ``t``'s compiled step for later: quiet bars are caught up, inert ones synced."""
@@ -248,6 +261,19 @@ class EventLoop:
                 self._defer_from = t
             t += 1
         return t, False
+
+    def _begin_bar(self, t: int, opened: bool, quiet: bool, curves: tuple[np.ndarray, ...]) -> int:
+        """Run bar ``t``'s phases before ``on_bar`` that the previous step did not: the open phase,
+        working orders and the engine's own exits. Return the number of order records so far."""
+        working = bool(self.working)
+        self._catch_up(t, curves)
+        args = (self.state, self.st[5], self.st[6], self.mkt3, self.ints, self.curves, t)
+        if not opened and not quiet:
+            phases(MODE_OPEN, *args, not working)
+        if working:
+            self._work_orders(t)
+            phases(MODE_RULES, *args, False)
+        return self.counts.item(L.N_ORDERS)  # type: ignore[no-any-return]
 
     def _catch_up(self, t: int, curves: tuple[np.ndarray, ...]) -> None:
         """Write the curves of the quiet bars ``skip_from .. t-1`` and their marks, as the phases would."""
@@ -296,31 +322,29 @@ class EventLoop:
             ctx._t = t
             called = False  # whether on_bar already ran for bar t (in a stretch that it ended)
             if (quiet or (inert and opened)) and not working_list:
+                self._ensure_capacity(32)  # deferred steps may write exits (synced inside the stretch)
                 t, called = self._stretch(t, quiet)
                 if t >= n_bars:
                     break
                 ctx._t = t
+                n_orders = counts.item(L.N_ORDERS)  # exits written by a sync in the stretch are reported
                 self._ensure_capacity(32)  # the stretch wrote nothing but may have passed a multiple of 32
                 trades, orders = self.st[5], self.st[6]
             if not called:
-                working = bool(working_list)
-                if working or t % 32 == 0:
+                if working_list or t % 32 == 0:
                     self._ensure_capacity(32)  # room for the records of the next 32 bars
                     trades, orders = self.st[5], self.st[6]
                 n0 = n_orders
-                if not opened and not quiet:
-                    self._catch_up(t, curves)
-                    n_orders = phases(MODE_OPEN, state, trades, orders, mkt3, ints, cb, t, not working)
-                if working:
-                    self._catch_up(t, curves)
-                    self._work_orders(t)
-                    n_orders = phases(MODE_RULES, state, trades, orders, mkt3, ints, cb, t, False)
+                if (not opened and not quiet) or working_list:
+                    n_orders = self._begin_bar(t, opened, quiet, curves)
                 if n_orders > n0:
                     self._after(n0)
                     quiet = self._quiet()
                     inert = False
                 self.dirty = False
                 on_bar(ctx)
+                if self._levels:
+                    n_orders = counts.item(L.N_ORDERS)  # a sync in on_bar may have written exits
             # with next-open fills nothing happens between this close and the next open, so both
             # phases run in one compiled call; close fills keep them apart (on_fill may react)
             opened = not fill_close and t + 1 < n_bars
@@ -332,7 +356,7 @@ class EventLoop:
             if working_list:
                 self._ensure_capacity(32)
                 trades, orders = self.st[5], self.st[6]
-            n1 = n_orders
+            n1 = n_orders = counts.item(L.N_ORDERS)
             if self._skip_from >= 0:
                 self._catch_up(t - 1, curves)
             n_orders = phases(MODE_STEP if opened else MODE_END, state, trades, orders, mkt3, ints, cb, t - 1,
@@ -343,7 +367,7 @@ class EventLoop:
             if changed or recheck or self.dirty:  # the state can only become quiet through orders
                 flags = 0 if working_list else state_flags(state, na)
                 quiet = bool(flags & 1)
-                inert = not quiet and not fill_close and bool(flags & 2)
+                inert = not quiet and not fill_close and self._inert(flags)
             recheck = changed  # an exit at the open leaves the account value to the next marking
         self._catch_up(n_bars, curves)
         self.strategy.on_stop(ctx)

@@ -98,27 +98,31 @@ def phases(mode: int, state: np.ndarray, trades: np.ndarray, orders: np.ndarray,
 
 @nb.njit(**ENTRY)
 def hold(state: np.ndarray, trades: np.ndarray, orders: np.ndarray, mkt3: np.ndarray, ints: np.ndarray,
-         curves: np.ndarray, t0: int, t1: int) -> int:
-    """Run the steps of the inert bars ``t0 .. t1-1`` that the loop deferred (see ``EventLoop.sync``).
+         curves: np.ndarray, t0: int, t1: int, levels: bool) -> int:
+    """Run the steps (``MODE_STEP``) of the bars ``t0 .. t1-1`` that the loop deferred (see ``EventLoop.sync``).
 
-    Inert (``state_flags`` bit 2, next-open fills, never the last bar): nothing is pending and no
-    position has a stop, target, trailing or time stop, so ``_end_phase`` reduces to marking and
-    recording, and ``_open_phase`` of the next bar finds nothing to fill or exit. Exactly those
-    two functions of the shared rules run here, bar by bar.
+    Deferred bars use next-open fills, are never the last bar, and start with nothing pending and
+    no working order. Without ``levels`` (no position has a stop, target, trailing or time stop)
+    ``_end_phase`` reduces to marking and recording and ``_open_phase`` finds nothing to do, so
+    only those two rules run; with ``levels`` both phases run in full, bar by bar.
     """
-    st, mkt, counts, group, _costs, _settings, _inst, curv = _unpack(state, trades, orders, mkt3, ints, curves)
+    st, mkt, counts, group, costs, settings, inst, curv = _unpack(state, trades, orders, mkt3, ints, curves)
     eq, cash, gross, posq = curv
     for t in range(t0, t1):
-        mark_bar(st, mkt, t, group)
-        record_bar(st, t, eq, cash, gross, posq)
+        if levels:
+            _end_phase(st, mkt, counts, t, group, costs, settings, inst, eq, cash, gross, posq)
+            _open_phase(st, mkt, counts, t + 1, group, costs, settings, inst, np.bool_(True))
+        else:
+            mark_bar(st, mkt, t, group)
+            record_bar(st, t, eq, cash, gross, posq)
     return int(counts[1])
 
 
 @nb.njit(**ENTRY)
 def state_flags(state: np.ndarray, n_assets: int) -> int:
-    """Return bit 1 when the account is flat with nothing pending (quiet), bit 2 when no fill can
-    happen until the strategy acts: nothing pending and no position with a stop, target, trailing
-    stop or time stop (inert). Working orders are the caller's to check."""
+    """Return bit 1 when the account is flat with nothing pending (quiet), bit 2 when no market
+    order or exit is pending, bit 4 when some position has a stop, target, trailing or time stop.
+    Working orders are the caller's to check."""
     a = n_assets
     o1 = a * NPOS
     o2 = o1 + a * NPEND
@@ -135,4 +139,4 @@ def state_flags(state: np.ndarray, n_assets: int) -> int:
                     or pos[j, P_TSTOP] != 0.0):
                 levels = True
     quiet = flat and not pending and acct[A_VAL] == 0.0 and acct[A_GROSS] == 0.0
-    return (1 if quiet else 0) | (2 if not pending and not levels else 0)
+    return (1 if quiet else 0) | (0 if pending else 2) | (4 if levels else 0)

@@ -7,12 +7,15 @@ sees and what the run records against the compiled fast path and the equity curv
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
 from alphalab.data import load_arrays
-from alphalab.engine import BacktestConfig, run_backtest, run_strategy
+from alphalab.engine import BacktestConfig, EntryRules, run_backtest, run_strategy
 from alphalab.engine.backtest import costs_from_spec, rules_from_spec
+from alphalab.engine.event import EventLoop
 from alphalab.strategies.api import Strategy
 
 
@@ -106,3 +109,42 @@ def test_on_bar_runs_once_per_bar_in_order_whatever_the_state_at_the_end(enter_a
     assert strat.bars_seen == list(range(100))
     assert np.isfinite(res.equity.to_numpy()).all()
     assert len(res.trades) == (0 if enter_at < 0 else 1)
+
+
+class StopsAndReads(Strategy):
+    """Enters with a 3% stop and a 5% target, reads position/cash/equity on some bars, re-enters when flat."""
+
+    id = "stops_and_reads"
+    rules: ClassVar[EntryRules] = EntryRules(stop_loss="percent", stop_value=0.03, take_profit="percent", target_value=0.05,
+                       size="fixed_fraction", size_value=0.5)
+
+    def on_start(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        self.seen: list[tuple[int, float, float]] = []
+
+    def on_bar(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        t, sym = ctx.bar_index, ctx.symbols[0]
+        if t % 5 == 0:
+            self.seen.append((t, ctx.position(sym), ctx.cash))
+        if t % 11 == 0 and ctx.position(sym) == 0:
+            ctx.enter(sym, 1, self.rules)
+
+
+class StopsAndFills(StopsAndReads):
+    id = "stops_and_fills"
+
+    def on_fill(self, ctx, fill) -> None:  # type: ignore[no-untyped-def]
+        self.seen.append((ctx.bar_index, fill.quantity, fill.price))
+
+
+@pytest.mark.parametrize("cls", [StopsAndReads, StopsAndFills])
+def test_deferred_steps_with_stops_change_nothing_the_strategy_sees_or_the_run_records(cls, monkeypatch) -> None:
+    bars = load_arrays(["sample:AAPL"], "1d").slice(0, 800)
+    cfg = BacktestConfig(fee_bps=5)
+    strat, reference = cls(), cls()
+    res = run_strategy(strat, bars, cfg)
+    monkeypatch.setattr(EventLoop, "_inert", lambda self, flags: False)  # the reference: every step at its bar
+    ref = run_strategy(reference, bars, cfg)
+    assert len(ref.trades) >= 10 and set(ref.trades.exit_reason) >= {"stop_loss", "take_profit"}
+    assert strat.seen == reference.seen
+    np.testing.assert_array_equal(res.equity.to_numpy(), ref.equity.to_numpy())
+    np.testing.assert_array_equal(res.trades.pnl.to_numpy(), ref.trades.pnl.to_numpy())

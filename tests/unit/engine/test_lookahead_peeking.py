@@ -93,7 +93,7 @@ class PeekIndicatorSource(Strategy):
 
     def on_bar(self, ctx) -> None:  # type: ignore[no-untyped-def]
         now = ctx.indicator("sma", period=5)["value"][-1, 0]
-        src = next(iter(ctx._indicators.values()))._src["value"][:, 0]
+        src = next(iter(ctx._indicators.values()))._src[0, :, 0]  # the private full-run block
         t = ctx.bar_index
         if t + 1 < src.shape[0] and now == now:
             _trade_on(ctx, src[t + 1] > now)
@@ -136,15 +136,21 @@ class PeekViewBase(Strategy):
 
     def on_bar(self, ctx) -> None:  # type: ignore[no-untyped-def]
         t = ctx.bar_index
-        base = ctx.data["close"].base
-        ind = ctx.indicator("sma", period=3)["value"].base
-        nxt = base[t + 1, 0] if base is not None and t + 1 < base.shape[0] else np.nan
-        nxt_sma = ind[t + 1, 0] if ind is not None and t + 1 < ind.shape[0] else np.nan
+        close, sma = ctx.data["close"], ctx.indicator("sma", period=3)["value"]
+        nxt, nxt_sma = (_row_after(a, t) for a in (close, sma))
         type(self).seen.extend([nxt, nxt_sma])
         if nxt == nxt:  # only if the future leaked
             _trade_on(ctx, nxt > ctx.price())
         else:
             _trade_on(ctx, ctx.price() > ctx.data["open"][-1, 0])
+
+
+def _row_after(view: np.ndarray, t: int) -> float:
+    """Read row ``t + 1`` of the memory behind ``view`` (NaN when there is none)."""
+    root = view if view.base is None else view.base
+    for _ in range(root.ndim - view.ndim):  # a stacked buffer: find this array in it
+        root = root[np.argmax([np.shares_memory(r, view) for r in root])]
+    return float(root[t + 1, 0]) if t + 1 < root.shape[0] else float("nan")
 
 
 def _assert_flagged(rep: LookaheadReport, methods: tuple[str, ...] = METHODS) -> None:
@@ -251,8 +257,10 @@ def test_arrays_handed_to_a_strategy_are_read_only_and_own_no_later_rows(daily) 
             for arr in (*ctx.data.values(), ctx.bars.close, ctx.bars.time, ctx.indicator("ema", period=4)["value"]):
                 assert arr.shape[0] == t + 1 and not arr.flags.writeable
                 root = arr if arr.base is None else arr.base
-                later = root[t + 1:]
+                assert not root.flags.writeable
+                later = root[..., t + 1:, :] if root.ndim == 3 else root[:, t + 1:]  # the time axis is axis 1
                 assert (later == 0).all() if later.dtype.kind == "i" else np.isnan(later).all()
+                assert root.shape[-2 if root.ndim == 3 else -1] == 60  # the whole run, but only NaN after t
             with pytest.raises(ValueError):
                 ctx.data["close"][-1, 0] = 0.0
 
