@@ -147,8 +147,9 @@ def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool
                   inst: np.ndarray, events: np.ndarray, n_ev: np.ndarray) -> None:
     """Gate each column's pending entry, then fill the column's orders (the engine's ``execute_one``).
 
-    The account view is built once per fill pass and updated column by column as orders fill, so
-    each check sees the fills of the columns before it.
+    The account view is updated column by column as orders fill, so each check sees the fills of
+    the columns before it. At the open it is still the view built at the previous close (nothing
+    moved since); at the close (after intrabar exits) it is rebuilt.
     """
     pos, pend, acct = st[0], st[1], st[3]
     col_asset, col_sleeve = gate[0], gate[1]
@@ -162,7 +163,8 @@ def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool
             break
     if first < 0:
         return
-    _book(st, col_asset, col_sleeve, book, asset_exp, sleeve_gross)
+    if at_close or t == 0:
+        _book(st, col_asset, col_sleeve, book, asset_exp, sleeve_gross)
     if not math.isnan(gate[4][L_BUCKET_CAP]):
         _buckets(mkt, t, gate[3], work)
     for c in range(first, n_cols):
@@ -307,6 +309,7 @@ def _loop(st: tuple, gst: np.ndarray, mkt: tuple, el: np.ndarray, es: np.ndarray
         seen = _push_trades(trades, counts, seen, gate[1], work[2], work[3])
         record_bar(st, t, eq, cash, gross, posq)
         equity = eq[t, 0]
-        heat[t] = _book(st, gate[0], gate[1], work[4], work[0], work[1]) / equity if equity > 0 else np.nan
+        risk = _book(st, gate[0], gate[1], work[4], work[0], work[1])  # also the view the next open's fills start from
+        heat[t] = risk / equity if equity > 0 else np.nan
         halted[t] = gst[S_BREAKER] + 2.0 * gst[S_DAILY_HALT]  # 1: drawdown breaker, 2: daily loss, 3: both
 
