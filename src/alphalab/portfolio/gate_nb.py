@@ -18,6 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
+from alphalab.engine._jit import RULE
 from alphalab.engine.rules_nb import kelly_fraction, round_lot
 from alphalab.portfolio._cache_guard import ensure_fresh_cache
 
@@ -61,7 +62,7 @@ def new_state(equity: float) -> np.ndarray:
     return s
 
 
-@njit(cache=True)
+@njit(**RULE)
 def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, day: float) -> int:
     """Advance the state to a new bar's equity; return 1 when the book must be flattened now.
 
@@ -99,7 +100,7 @@ def update_state(state: np.ndarray, lim: np.ndarray, equity: float, bar: int, da
     return flatten
 
 
-@njit(cache=True)
+@njit(**RULE)
 def kelly_size(ring: np.ndarray, sleeve: int, n_trades: int, lim: np.ndarray) -> float:
     """Return the fraction of equity a sleeve's new entry may take under fractional Kelly sizing.
 
@@ -112,7 +113,7 @@ def kelly_size(ring: np.ndarray, sleeve: int, n_trades: int, lim: np.ndarray) ->
                           lim[L_KELLY_CAP], int(lim[L_KELLY_MIN]), lim[L_KELLY_FALLBACK])
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _bind(best: float, room: float, code: int, value: float, limit: float,
           out: np.ndarray) -> float:
     """Keep the tighter of ``best`` and ``room`` (notional); remember which rule bound."""
@@ -124,7 +125,7 @@ def _bind(best: float, room: float, code: int, value: float, limit: float,
     return best
 
 
-@njit(cache=True)
+@njit(**RULE)
 def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sleeve: int, regime: int,
                 equity: float, buying_power: float, open_risk: float, gross: float, net: float,
                 asset_exp: np.ndarray, sleeve_gross: np.ndarray, bucket: np.ndarray, lim: np.ndarray,
@@ -159,7 +160,7 @@ def check_entry(qty: float, side: int, price: float, stop: float, asset: int, sl
     return _finish(qty, price, best, want, lim, out)
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _exposure_room(best: float, want: float, side: int, asset: int, equity: float, gross: float, net: float,
                    asset_exp: np.ndarray, lim: np.ndarray, asset_cap: np.ndarray, out: np.ndarray) -> float:
     """Tighten ``best`` (notional) by the position, per-asset, gross and net caps."""
@@ -180,7 +181,7 @@ def _exposure_room(best: float, want: float, side: int, asset: int, equity: floa
     return best
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _risk_room(best: float, want: float, side: int, price: float, stop: float, asset: int, sleeve: int,
                regime: int, equity: float, open_risk: float, gross: float, asset_exp: np.ndarray,
                sleeve_gross: np.ndarray, bucket: np.ndarray, lim: np.ndarray, sleeve_cap: np.ndarray,
@@ -210,7 +211,7 @@ def _risk_room(best: float, want: float, side: int, price: float, stop: float, a
     return best
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _finish(qty: float, price: float, best: float, want: float, lim: np.ndarray,
             out: np.ndarray) -> tuple[int, float, int, float, float]:
     """Turn the tightest notional into a quantity: lot rounding, minimum notional, the outcome."""
@@ -241,8 +242,19 @@ def correlation_buckets(returns: np.ndarray, threshold: float) -> np.ndarray:
     Pass only returns strictly before the decision bar.
     """
     m = returns.shape[1]
-    parent = np.arange(m)
-    linked = np.zeros(m, dtype=np.bool_)
+    out = np.full(m, -1, dtype=np.int64)
+    correlation_buckets_into(returns, threshold, np.arange(m), np.zeros(m, dtype=np.bool_), out)
+    return out
+
+
+@njit(**RULE)
+def correlation_buckets_into(returns: np.ndarray, threshold: float, parent: np.ndarray, linked: np.ndarray,
+                             out: np.ndarray) -> None:
+    """:func:`correlation_buckets` into caller-owned arrays (``parent``, ``linked`` scratch; ``out`` the ids)."""
+    m = returns.shape[1]
+    for i in range(m):
+        parent[i] = i
+        linked[i] = False
     for i in range(m):
         for j in range(i + 1, m):
             if _corr(returns[:, i], returns[:, j]) > threshold:
@@ -250,21 +262,18 @@ def correlation_buckets(returns: np.ndarray, threshold: float) -> np.ndarray:
                 parent[max(ri, rj)] = min(ri, rj)
                 linked[i] = True
                 linked[j] = True
-    out = np.full(m, -1, dtype=np.int64)
     for i in range(m):
-        if linked[i]:
-            out[i] = _root(parent, i)
-    return out
+        out[i] = _root(parent, i) if linked[i] else -1
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _root(parent: np.ndarray, i: int) -> int:
     while parent[i] != i:
         i = parent[i]
     return i
 
 
-@njit(cache=True)
+@njit(**RULE)
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
     n, sa, sb = 0, 0.0, 0.0
     for k in range(a.shape[0]):

@@ -15,6 +15,7 @@ import math
 import numba as nb
 import numpy as np
 
+from alphalab.engine._jit import RULE
 from alphalab.engine.accounting_nb import sizing_quantity
 from alphalab.engine.kernel_nb import (
     REASON_SIGNAL,
@@ -62,7 +63,7 @@ from alphalab.portfolio.gate_nb import (
     S_DAILY_HALT,
     S_HWM,
     check_entry,
-    correlation_buckets,
+    correlation_buckets_into,
     kelly_size,
     update_state,
 )
@@ -76,7 +77,7 @@ NEV = 8
 OUTCOME_FLATTEN = 3
 
 
-@nb.njit(cache=True, inline="always")  # inlined: a call passing six arrays costs more than the body
+@nb.njit(**RULE, inline="always")  # inlined: a call passing six arrays costs more than the body
 def _add_column(pos: np.ndarray, c: int, col_asset: np.ndarray, col_sleeve: np.ndarray, book: np.ndarray,
                 asset_exp: np.ndarray, sleeve_gross: np.ndarray, sign: float) -> None:
     """Add (``sign`` 1) or remove (-1) column ``c``'s position from the account view.
@@ -97,7 +98,7 @@ def _add_column(pos: np.ndarray, c: int, col_asset: np.ndarray, col_sleeve: np.n
     book[0] += sign * abs(q) * (abs(mark - sl) if sl == sl else mark)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _book(st: tuple, col_asset: np.ndarray, col_sleeve: np.ndarray, book: np.ndarray, asset_exp: np.ndarray,
           sleeve_gross: np.ndarray) -> float:
     """Rebuild the account view from every column; return the open risk to stops."""
@@ -110,7 +111,7 @@ def _book(st: tuple, col_asset: np.ndarray, col_sleeve: np.ndarray, book: np.nda
     return book[0]
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _record_event(events: np.ndarray, n_ev: np.ndarray, t: int, c: int, rule: int, outcome: int, req: float,
                   allowed: float, value: float, limit: float) -> None:
     i = n_ev[0]
@@ -121,36 +122,39 @@ def _record_event(events: np.ndarray, n_ev: np.ndarray, t: int, c: int, rule: in
     n_ev[0] = i + 1
 
 
-@nb.njit(cache=True)
-def _buckets(mkt: tuple, t: int, asset_col: np.ndarray, lookback: int, threshold: float) -> np.ndarray:
-    """Correlation buckets of the assets from close-to-close returns of the bars strictly before ``t``."""
+@nb.njit(**RULE)
+def _buckets(mkt: tuple, t: int, asset_col: np.ndarray, work: tuple) -> None:
+    """Correlation buckets of the assets (into ``work[5]``) from close-to-close returns strictly before ``t``."""
     close = mkt[3]
+    rbuf, parent, linked, bucket = work[7], work[8], work[9], work[5]
+    lookback = rbuf.shape[0]
     start = max(1, t - lookback)
     n = t - start
-    r = np.full((max(n, 0), asset_col.shape[0]), np.nan)
+    if n < 3:
+        bucket[:] = -1
+        return
     for k in range(asset_col.shape[0]):
         c = asset_col[k]
         for i in range(n):
             p0, p1 = close[start + i - 1, c], close[start + i, c]
-            if p0 == p0 and p1 == p1 and p0 > 0:
-                r[i, k] = p1 / p0 - 1.0
-    if n < 3:
-        return np.full(asset_col.shape[0], -1, dtype=np.int64)
-    return correlation_buckets(r, threshold)
+            rbuf[i, k] = p1 / p0 - 1.0 if p0 == p0 and p1 == p1 and p0 > 0 else np.nan
+    correlation_buckets_into(rbuf[:n], work[10][0], parent, linked, bucket)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool, costs: np.ndarray,
                   settings: np.ndarray, gate: tuple, work: tuple, counts: np.ndarray, group: np.ndarray,
                   inst: np.ndarray, events: np.ndarray, n_ev: np.ndarray) -> None:
     """Gate each column's pending entry, then fill the column's orders (the engine's ``execute_one``).
 
-    The account view is built once per fill pass and updated column by column as orders fill, so
-    each check sees the fills of the columns before it.
+    The account view is updated column by column as orders fill, so each check sees the fills of
+    the columns before it. At the open it is still the view built at the previous close (nothing
+    moved since); at the close (after intrabar exits) it is rebuilt.
     """
     pos, pend, acct = st[0], st[1], st[3]
     col_asset, col_sleeve = gate[0], gate[1]
-    asset_exp, sleeve_gross, book, bucket = work[0], work[1], work[4], work[5]
+    asset_exp, sleeve_gross = work[0], work[1]
+    book = work[4]
     n_cols = pos.shape[0]
     first = -1
     for c in range(n_cols):
@@ -159,9 +163,10 @@ def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool
             break
     if first < 0:
         return
-    _book(st, col_asset, col_sleeve, book, asset_exp, sleeve_gross)
+    if at_close or t == 0:
+        _book(st, col_asset, col_sleeve, book, asset_exp, sleeve_gross)
     if not math.isnan(gate[4][L_BUCKET_CAP]):
-        bucket[:] = _buckets(mkt, t, gate[3], int(gate[8][0]), gate[8][1])
+        _buckets(mkt, t, gate[3], work)
     for c in range(first, n_cols):
         if pend[c, Q_SIDE] == 0.0 and pend[c, Q_EXIT] < 0.0:
             continue
@@ -172,7 +177,7 @@ def _gate_pending(st: tuple, gst: np.ndarray, mkt: tuple, t: int, at_close: bool
         _add_column(pos, c, col_asset, col_sleeve, book, asset_exp, sleeve_gross, 1.0)
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _check_one(st: tuple, gst: np.ndarray, mkt: tuple, t: int, c: int, at_close: bool, costs: np.ndarray,
                settings: np.ndarray, gate: tuple, work: tuple, group: np.ndarray, acct: np.ndarray,
                events: np.ndarray, n_ev: np.ndarray) -> None:
@@ -184,7 +189,8 @@ def _check_one(st: tuple, gst: np.ndarray, mkt: tuple, t: int, c: int, at_close:
         return  # no bar: the order waits (execute_one keeps it)
     if pos[c, P_MARK] != pos[c, P_MARK]:
         pos[c, P_MARK] = base
-    asset_exp, sleeve_gross, kring, kn, book, bucket, scratch = work
+    asset_exp, sleeve_gross, kring, kn, book, bucket, scratch = work[0], work[1], work[2], work[3], work[4], work[5], \
+        work[6]
     lim = gate[4]
     prm = pend_prm[c]
     sig = int(pend[c, Q_SIG])
@@ -210,7 +216,7 @@ def _check_one(st: tuple, gst: np.ndarray, mkt: tuple, t: int, c: int, at_close:
             pend[c, Q_SIDE] = 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _push_trades(trades: np.ndarray, counts: np.ndarray, seen: int, col_sleeve: np.ndarray, kring: np.ndarray,
                  kn: np.ndarray) -> int:
     """Push newly closed trades' returns onto their sleeve's Kelly ring; return the new count seen."""
@@ -221,7 +227,7 @@ def _push_trades(trades: np.ndarray, counts: np.ndarray, seen: int, col_sleeve: 
     return int(counts[N_TRADES])
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _start_bar(st: tuple, gst: np.ndarray, lim: np.ndarray, t: int, day: float, events: np.ndarray,
                n_ev: np.ndarray) -> None:
     """Advance the gate state on the last marked equity; flatten the book when the breaker says so."""
@@ -236,7 +242,7 @@ def _start_bar(st: tuple, gst: np.ndarray, lim: np.ndarray, t: int, day: float, 
         _record_event(events, n_ev, t, -1, R_DRAWDOWN, OUTCOME_FLATTEN, 0.0, 0.0, 1.0 - equity / gst[S_HWM], lim[L_DD_HALT])
 
 
-@nb.njit(cache=True)
+@nb.njit(**RULE)
 def _has_time_stop(params: np.ndarray) -> bool:
     for i in range(params.shape[1]):
         for j in range(params.shape[2]):
@@ -256,20 +262,35 @@ def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs:
     ``gate`` is ``(col_asset, col_sleeve, col_regime, asset_col, lim, asset_cap, sleeve_cap,
     regime_cap, corr)`` (``corr`` = [lookback, threshold]); ``day`` the day number of each bar.
     """
-    n_bars, n_cols = mkt[0].shape
+    n_cols = mkt[0].shape[1]
     st = new_state(n_cols, capital, trades, orders)
     gst = new_gate_state(capital[0])
     counts = np.zeros(3, dtype=np.int64)
     n_ev = np.zeros(1, dtype=np.int64)
-    lim = gate[4]
     n_assets = gate[3].shape[0]
+    corr = gate[8]
     work = (np.zeros(n_assets), np.zeros(n_sleeves), np.zeros((n_sleeves, KMAX)), np.zeros(n_sleeves), np.zeros(3),
-            np.full(n_assets, -1, dtype=np.int64), np.zeros(3))
+            np.full(n_assets, -1, dtype=np.int64), np.zeros(3), np.empty((max(int(corr[0]), 1), n_assets)),
+            np.zeros(n_assets, dtype=np.int64), np.zeros(n_assets, dtype=np.bool_), np.array([corr[1]]))
     sig = _signal_bars(el, es, xl, xs, np.zeros((1, 1), dtype=np.bool_))
     every_bar = _has_time_stop(params)
+    _loop(st, gst, mkt, el, es, xl, xs, cfg_idx, params, group, costs, settings, inst, gate, work, day, sig,
+          every_bar, counts, n_ev, trades, eq, cash, gross, posq, heat, halted, events)
+    return counts, n_ev[0]
+
+
+@nb.njit(**RULE)
+def _loop(st: tuple, gst: np.ndarray, mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
+          cfg_idx: np.ndarray, params: np.ndarray, group: np.ndarray, costs: np.ndarray, settings: np.ndarray,
+          inst: np.ndarray, gate: tuple, work: tuple, day: np.ndarray, sig: np.ndarray, every_bar: bool,
+          counts: np.ndarray, n_ev: np.ndarray, trades: np.ndarray, eq: np.ndarray, cash: np.ndarray,
+          gross: np.ndarray, posq: np.ndarray, heat: np.ndarray, halted: np.ndarray, events: np.ndarray) -> None:
+    """The bar loop of ``portfolio_nb``, compiled without reference counting (it allocates nothing)."""
+    n_bars, n_cols = mkt[0].shape
+    lim = gate[4]
     fill_close = settings[S_FILL_CLOSE] > 0.0
     no_force = False
-    seen = 0
+    seen = np.int64(0)
     for t in range(n_bars):
         _start_bar(st, gst, lim, t, day[t], events, n_ev)
         if not fill_close:
@@ -288,6 +309,7 @@ def portfolio_nb(mkt: tuple, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs:
         seen = _push_trades(trades, counts, seen, gate[1], work[2], work[3])
         record_bar(st, t, eq, cash, gross, posq)
         equity = eq[t, 0]
-        heat[t] = _book(st, gate[0], gate[1], work[4], work[0], work[1]) / equity if equity > 0 else np.nan
+        risk = _book(st, gate[0], gate[1], work[4], work[0], work[1])  # also the view the next open's fills start from
+        heat[t] = risk / equity if equity > 0 else np.nan
         halted[t] = gst[S_BREAKER] + 2.0 * gst[S_DAILY_HALT]  # 1: drawdown breaker, 2: daily loss, 3: both
-    return counts, n_ev[0]
+
