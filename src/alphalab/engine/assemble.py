@@ -39,7 +39,8 @@ def build_result(
     index = _OnceIndex(bars)
     deferred = Deferred()
     deferred.add(
-        trades=lambda: trades_frame(out.trades, index(), bars.symbols, timeframe=tf, regimes=regimes, **ids),
+        trades=lambda: trades_frame(out.trades, index(), bars.symbols, timeframe=tf, regimes=regimes,
+                                     close=bars.close, **ids),
         orders=lambda: orders_frame(out.orders, index(), bars.symbols),
         fills=lambda: fills_frame(deferred.get("orders")),
         equity=lambda: equity_frame(out.equity[:, 0], out.cash[:, 0], out.gross[:, 0], index()),

@@ -80,7 +80,7 @@ def decide_column(
             k = int(pos[a, P_CFG])
             need = (q > 0.0 and xl[k, t, a]) or (q < 0.0 and xs.shape[1] > 0 and xs[k, t, a]) or pos[a, P_TSTOP] > 0.0
     if need:
-        decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings)
+        decide_signals(st, t, a, el, es, xl, xs, fe, cfg_idx, params, settings, mkt[3])
 
 
 @nb.njit(**RULE, inline="always")

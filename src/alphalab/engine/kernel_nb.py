@@ -202,10 +202,11 @@ def _request_entry_core(st: tuple, a: int, side: int, t: int, cfg: int, pyramidi
 
 
 @nb.njit(**RULE)
-def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
+def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool, close: np.ndarray) -> None:
     """Apply the engine's own exits at the close of ``t``: forced (regime switch) and time stop.
 
-    The time stop of N bars fires so that the exit fill happens N bars after the entry bar.
+    The time stop of N bars fires so that the exit fill happens N of the asset's own bars after
+    the entry bar: rows where the asset has no bar (another symbol's calendar) do not count.
     """
     pos = st[0]
     if pos[a, P_QTY] == 0.0:
@@ -215,8 +216,20 @@ def rule_exit(st: tuple, t: int, a: int, force: bool, fill_close: bool) -> None:
         return
     n = pos[a, P_TSTOP]
     nxt = 0 if fill_close else 1
-    if n > 0.0 and (t + nxt) - pos[a, P_BAR] >= n:
+    start = int(pos[a, P_BAR])
+    # rows since the entry bound the asset's own bars from above: count those only when needed
+    if n > 0.0 and (t + nxt) - start >= n and own_bars(close, start, t, a) + nxt >= n:
         _request_exit(st, a, np.int64(REASON_TIME_STOP))
+
+
+@nb.njit(**RULE, inline="always")
+def own_bars(close: np.ndarray, start: int, t: int, a: int) -> int:
+    """Return how many bars asset ``a`` has in ``(start, t]`` (rows with a close)."""
+    k = 0
+    for i in range(start + 1, t + 1):
+        if close[i, a] == close[i, a]:
+            k += 1
+    return k
 
 
 @nb.njit(**RULE, inline="always")
@@ -305,7 +318,7 @@ def record_bar(st: tuple, t: int, eq: np.ndarray, cash: np.ndarray, gross: np.nd
 @nb.njit(**RULE, inline="always")  # inlined into its one caller (the fast loop's decision pass)
 def decide_signals(
     st: tuple, t: int, a: int, el: np.ndarray, es: np.ndarray, xl: np.ndarray, xs: np.ndarray,
-    force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray,
+    force: bool, cfg_idx: np.ndarray, params: np.ndarray, settings: np.ndarray, close: np.ndarray,
 ) -> None:
     """Turn column ``a``'s signals at the close of ``t`` into pending orders (fast path only).
 
@@ -316,7 +329,7 @@ def decide_signals(
     when the entry rules say so (``exit_on_opposite_signal``) and then reverses.
     """
     pos = st[0]
-    rule_exit(st, t, a, force, settings[S_FILL_CLOSE] > 0.0)
+    rule_exit(st, t, a, force, settings[S_FILL_CLOSE] > 0.0, close)
     q = pos[a, P_QTY]
     if q != 0.0:
         k = int(pos[a, P_CFG])
@@ -365,7 +378,7 @@ def _rule_exits_all(st: tuple, mkt: tuple, t: int, fill_close: bool) -> None:
     """Apply ``rule_exit`` (time stop) to every column that has a bar at ``t``."""
     for a in range(st[0].shape[0]):
         if mkt[3][t, a] == mkt[3][t, a]:
-            rule_exit(st, t, a, np.bool_(False), fill_close)
+            rule_exit(st, t, a, np.bool_(False), fill_close, mkt[3])
 
 
 @nb.njit(**RULE)

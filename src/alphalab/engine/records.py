@@ -23,9 +23,14 @@ FILL_COLUMNS = ("time", "symbol", "side", "quantity", "price", "fee", "slippage"
 
 def trades_frame(
     raw: np.ndarray, index: pd.DatetimeIndex, symbols: Sequence[str], *, strategy_id: str, strategy_name: str,
-    timeframe: str, regimes: np.ndarray | None = None,
+    timeframe: str, regimes: np.ndarray | None = None, close: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Return the trade log (exactly ``TRADE_COLUMNS``) from raw trade records (layout ``TR_*``)."""
+    """Return the trade log (exactly ``TRADE_COLUMNS``) from raw trade records (layout ``TR_*``).
+
+    With ``close`` (time × asset), ``bars_held`` counts the symbol's own bars (rows where it has a
+    close) after the entry bar up to the exit bar, so rows added by other symbols' calendars do not
+    count; without it, rows of the index.
+    """
     n = raw.shape[0]
     cols = raw[:, L.TR_COL].astype(np.int64)
     entry_bar = raw[:, L.TR_ENTRY_BAR].astype(np.int64)
@@ -55,12 +60,19 @@ def trades_frame(
             "pnl_r": raw[:, L.TR_R],
             "mae": raw[:, L.TR_MAE],
             "mfe": raw[:, L.TR_MFE],
-            "bars_held": exit_bar - entry_bar,
+            "bars_held": _bars_held(entry_bar, exit_bar, cols, close),
             "exit_reason": [_REASONS[int(x)] for x in raw[:, L.TR_REASON]],
             "regime": regime,
         }
     )
     return df.loc[:, list(TRADE_COLUMNS)]
+
+
+def _bars_held(entry_bar: np.ndarray, exit_bar: np.ndarray, cols: np.ndarray, close: np.ndarray | None) -> np.ndarray:
+    if close is None or not entry_bar.size:
+        return exit_bar - entry_bar
+    own = np.cumsum(~np.isnan(close), axis=0)  # own bars up to and including each row
+    return own[exit_bar, cols] - own[entry_bar, cols]
 
 
 def orders_frame(raw: np.ndarray, index: pd.DatetimeIndex, symbols: Sequence[str]) -> pd.DataFrame:

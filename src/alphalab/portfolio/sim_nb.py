@@ -299,7 +299,7 @@ def _loop(st: tuple, gst: np.ndarray, mkt: tuple, el: np.ndarray, es: np.ndarray
         seen = _push_trades(trades, counts, seen, gate[1], work[2], work[3])
         if sig[t] or every_bar:
             for c in range(n_cols):
-                decide_signals(st, t, c, el, es, xl, xs, no_force, cfg_idx, params, settings)
+                decide_signals(st, t, c, el, es, xl, xs, no_force, cfg_idx, params, settings, mkt[3])
         if fill_close:
             _gate_pending(st, gst, mkt, t, True, costs, settings, gate, work, counts, group, inst, events, n_ev)
         mark_bar(st, mkt, t, group)

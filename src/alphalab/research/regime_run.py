@@ -103,7 +103,7 @@ def _curves(out: Any, k: int, bars: BarArrays, spec: Any, labels: np.ndarray | N
     raw = out.trades[(out.trades[:, L.TR_COL] // a).astype(np.int64) == k].copy()
     raw[:, L.TR_COL] -= k * a
     trades = trades_frame(raw, bars.index, bars.symbols, strategy_id=spec.id, strategy_name=spec.name,
-                          timeframe=str(bars.timeframe), regimes=labels)
+                          timeframe=str(bars.timeframe), regimes=labels, close=bars.close)
     return pd.Series(out.equity[:, k], index=bars.index, name="equity"), trades
 
 

@@ -25,7 +25,7 @@ SAMPLES = ROOT / "src" / "alphalab" / "data" / "samples"
 BUILTINS = sorted(p.stem for p in (ROOT / "src" / "alphalab" / "strategies" / "builtin").glob("*.json"))
 OHLCV = ["open", "high", "low", "close", "volume"]
 SIDES = ("entry_long", "exit_long", "entry_short", "exit_short")
-TRADE_KEYS = ["side", "entry_time", "exit_time", "entry_price", "exit_price", "exit_reason"]
+TRADE_KEYS = ["side", "entry_time", "exit_time", "entry_price", "exit_price", "exit_reason", "bars_held"]
 
 
 def _real(strategy_id: str) -> tuple[pd.DataFrame, str]:
@@ -49,13 +49,7 @@ def _small_sizing(strategy_id: str):  # type: ignore[no-untyped-def]
     return load(doc)
 
 
-TIME_STOP = pytest.mark.xfail(
-    strict=True, reason="engine: exits.time_stop_bars (and bars_held) count rows of the run's union calendar, "
-    "not the symbol's own bars (kernel_nb.rule_exit); outside the SDL layer")
-
-
-@pytest.mark.parametrize("strategy_id", [pytest.param(s, marks=TIME_STOP) if s == "mean_reversion_v2" else s
-                                         for s in BUILTINS])
+@pytest.mark.parametrize("strategy_id", BUILTINS)
 def test_builtin_on_a_symbol_alone_equals_the_symbol_beside_a_24_7_symbol(strategy_id: str) -> None:
     frame, tf = _real(strategy_id)
     alone = BarArrays.from_frames({"REAL": frame}, tf)
