@@ -247,10 +247,13 @@ def cci_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not cci_into(high[s:, j], low[s:, j], close[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        if cci_into(column(high, j, s), column(low, j, s), column(close, j, s), period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            cci_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
+            tmp = np.empty(idx.shape[0])
+            cci_into(gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
 
 
@@ -390,14 +393,18 @@ def mfi_nb(high, low, close, volume, period, out):  # type: ignore[no-untyped-de
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not mfi_into(high[s:, j], low[s:, j], close[s:, j], volume[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        h, lo, c, v = column(high, j, s), column(low, j, s), column(close, j, s), column(volume, j, s)
+        if mfi_into(h, lo, c, v, period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
+            tmp = np.empty(idx.shape[0])
             h, lo, c, v = (
-                gather(high, idx, j),
-                gather(low, idx, j),
-                gather(close, idx, j),
-                gather(volume, idx, j),
+                gather_c(high, idx, j),
+                gather_c(low, idx, j),
+                gather_c(close, idx, j),
+                gather_c(volume, idx, j),
             )
             mfi_into(h, lo, c, v, period, tmp)
             restore(out, idx, j, tmp)

@@ -11,10 +11,14 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    column,
     direction,
     first_row,
     gather,
+    gather_c,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     sma_into,
@@ -56,10 +60,13 @@ def obv_nb(close, volume, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not obv_into(close[s:, j], volume[s:, j], out[s:, j]):
+        o = out_column(out, j, s)
+        if obv_into(column(close, j, s), column(volume, j, s), o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            obv_into(gather(close, idx, j), gather(volume, idx, j), tmp)
+            tmp = np.empty(idx.shape[0])
+            obv_into(gather_c(close, idx, j), gather_c(volume, idx, j), tmp)
             restore(out, idx, j, tmp)
 
 
