@@ -12,9 +12,9 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    TIE_REL,
     any_nan,
     column,
-    direction,
     extreme_into,
     first_row,
     gather,
@@ -25,7 +25,7 @@ from alphalab.indicators.nb_core import (
     put_column,
     restore,
     scratch,
-    tie_snap,
+    tie_tol,
     true_range,
     valid_rows,
     wilder_factors,
@@ -212,11 +212,13 @@ def stochrsi_nb(close, period, k_period, d_period, smooth_k, outs):  # type: ign
 def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads).
 
-    The window is taken relative to the newest typical price (``tie_snap``: exact differences,
-    ties within a few ulps set to 0), so the mean and the mean deviation carry no rounding of the
-    price level and |CCI| never exceeds its bound ``period / (2 * 0.015)``.
+    The window is taken relative to the newest typical price ``tp`` (exact differences; those
+    within ``TIE_REL * |tp|``, a few ulps, are ties and set to 0), so the mean and the mean
+    deviation carry no rounding of the price level and |CCI| never exceeds its bound
+    ``period / (2 * 0.015)``.
     """
     ring = np.empty(2 * period)
+    diffs = np.empty(period)
     c = 0
     for i in range(close.shape[0]):
         if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
@@ -228,13 +230,17 @@ def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
         if i < period - 1:
             out[i] = NAN
             continue
+        tol = TIE_REL * abs(tp)
         total = 0.0
-        for k in range(c, c + period):
-            total += tie_snap(ring[k], tp)
+        for k in range(period):
+            d = ring[c + k] - tp
+            d = 0.0 if abs(d) <= tol else d
+            diffs[k] = d
+            total += d
         mean = total / period
         dev = 0.0
-        for k in range(c, c + period):
-            dev += abs(tie_snap(ring[k], tp) - mean)
+        for k in range(period):
+            dev += abs(diffs[k] - mean)
         out[i] = -mean / (0.015 * (dev / period)) if mean != 0.0 and dev != 0.0 else 0.0
     return True
 
@@ -341,7 +347,7 @@ def willr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
 def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
     """Money flow index from running sums; the last ``period`` flows live in ring buffers.
 
-    A typical price within a few ulps of the previous one is a tie (``direction``): no flow. A
+    A typical price within a few ulps of the previous one is a tie (``tie_tol``): no flow. A
     side with no flow left in the window has a sum of exactly 0 (not the round-off of the flows
     that left it), so a window of only falls gives exactly 0 and one of only rises exactly 100.
     """
@@ -360,10 +366,12 @@ def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-
             tp_prev = tp
             out[i] = NAN
             continue
-        way = direction(tp, tp_prev)
+        move = tp - tp_prev
+        tol = tie_tol(tp, tp_prev)
         tp_prev = tp
-        p = tp * volume[i] if way > 0 else 0.0
-        m = tp * volume[i] if way < 0 else 0.0
+        flow = tp * volume[i]
+        p = flow if move > tol else 0.0
+        m = flow if move < -tol else 0.0
         pos[c] = p
         neg[c] = m
         c = c + 1 if c + 1 < period else 0

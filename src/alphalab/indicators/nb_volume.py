@@ -12,7 +12,6 @@ import numpy as np
 from alphalab.indicators.nb_core import (
     NAN,
     column,
-    direction,
     first_row,
     gather,
     gather_c,
@@ -22,6 +21,7 @@ from alphalab.indicators.nb_core import (
     restore,
     scratch,
     sma_into,
+    tie_tol,
     valid_rows,
 )
 
@@ -32,7 +32,7 @@ NS_PER_DAY = 86_400_000_000_000
 def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
     """On-balance volume of one compact series, starting at the first bar's volume.
 
-    A close within a few ulps of the previous one is a tie (``direction``): the volume is not counted.
+    A close within a few ulps of the previous one is a tie (``tie_tol``): the volume is not counted.
     """
     total = 0.0
     for i in range(close.shape[0]):
@@ -43,11 +43,9 @@ def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
         if i == 0:
             total = v
         else:
-            way = direction(c, close[i - 1])
-            if way > 0:
-                total += v
-            elif way < 0:
-                total -= v
+            move = c - close[i - 1]
+            tol = tie_tol(c, close[i - 1])
+            total += (v if move > tol else 0.0) - (v if move < -tol else 0.0)
         out[i] = total
     return True
 
