@@ -471,13 +471,13 @@ def adx_into(high, low, close, period, adx, pdi, mdi):  # type: ignore[no-untype
     a, b = wilder_factors(period)
     dx_sum = 0.0
     for i in range(period, min(2 * period, n)):
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        bad |= np.isnan(high[i] - low[i] + close[i])  # any NaN input (inf - inf: a needless fallback)
         pdi[i], mdi[i], dx, _ = di_step(high, low, close, i, a, sums)
         dx_sum += dx
         adx[i] = dx_sum / period if i == 2 * period - 1 else NAN
     prev = dx_sum / period
     for i in range(2 * period, n):
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        bad |= np.isnan(high[i] - low[i] + close[i])  # any NaN input (inf - inf: a needless fallback)
         pdi[i], mdi[i], dx, has_dx = di_step(high, low, close, i, a, sums)
         if has_dx:
             prev = prev * a + dx * b

@@ -108,7 +108,7 @@ def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def
     a, b = wilder_factors(period)
     for i in range(period + 1, n):
         c = close[i]
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(c)
+        bad |= np.isnan(high[i] - low[i] + c)  # any NaN input (inf - inf: only a needless fallback)
         prev = prev * a + true_range(high, low, close, i) * b
         if pct:
             out[i] = (prev / c) * 100.0 if c != 0.0 else 0.0
