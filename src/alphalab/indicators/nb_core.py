@@ -38,7 +38,8 @@ A typical price ``(h + l + c) / 3`` carries up to ~2 ulps of rounding, so two ba
 prices are mathematically equal can differ by a few ulps; counting that as a rise or a fall made
 MFI flip whole windows of money flow and CCI(2) reach 133 on a flat market. Every indicator that
 decides a direction from consecutive values (MFI, OBV) or from a value against the window (CCI)
-uses :func:`direction` / :func:`tie_snap`, and so do their streaming twins.
+uses :func:`tie_tol`, and so do their streaming twins
+(:func:`alphalab.indicators.stream_core.direction`).
 """
 
 
@@ -200,23 +201,16 @@ def wilder_feed(v, pos, prev, period):  # type: ignore[no-untyped-def]
     return prev, prev
 
 
-@numba.njit(cache=True, inline="always")
-def direction(a, prev):  # type: ignore[no-untyped-def]
-    """Return +1 if ``a`` is above ``prev``, -1 if below, 0 on a tie (within ``TIE_REL``)."""
-    d = a - prev
-    tol = TIE_REL * max(abs(a), abs(prev))
-    if d > tol:
-        return 1
-    if d < -tol:
-        return -1
-    return 0
+@numba.njit(cache=True)
+def tie_tol(a, b):  # type: ignore[no-untyped-def]
+    """Return the tie tolerance of two values: ``TIE_REL`` of the larger magnitude.
 
-
-@numba.njit(cache=True, inline="always")
-def tie_snap(a, ref):  # type: ignore[no-untyped-def]
-    """Return ``a - ref``, or exactly 0 when the two tie (within ``TIE_REL``)."""
-    d = a - ref
-    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
+    ``a`` rises above ``b`` when ``a - b > tie_tol(a, b)`` and falls below it when
+    ``a - b < -tie_tol(a, b)``; anything in between is a tie. Kernels test the two comparisons
+    as separate select expressions (branch-free: a rise or fall is a coin flip the branch
+    predictor cannot learn).
+    """
+    return TIE_REL * max(abs(a), abs(b))
 
 
 @numba.njit(cache=True, inline="always")

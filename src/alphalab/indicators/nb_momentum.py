@@ -12,9 +12,9 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    TIE_REL,
     any_nan,
     column,
-    direction,
     extreme_into,
     first_row,
     gather,
@@ -25,7 +25,7 @@ from alphalab.indicators.nb_core import (
     put_column,
     restore,
     scratch,
-    tie_snap,
+    tie_tol,
     true_range,
     valid_rows,
     wilder_factors,
@@ -212,11 +212,13 @@ def stochrsi_nb(close, period, k_period, d_period, smooth_k, outs):  # type: ign
 def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
     """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads).
 
-    The window is taken relative to the newest typical price (``tie_snap``: exact differences,
-    ties within a few ulps set to 0), so the mean and the mean deviation carry no rounding of the
-    price level and |CCI| never exceeds its bound ``period / (2 * 0.015)``.
+    The window is taken relative to the newest typical price ``tp`` (exact differences; those
+    within ``TIE_REL * |tp|``, a few ulps, are ties and set to 0), so the mean and the mean
+    deviation carry no rounding of the price level and |CCI| never exceeds its bound
+    ``period / (2 * 0.015)``.
     """
     ring = np.empty(2 * period)
+    diffs = np.empty(period)
     c = 0
     for i in range(close.shape[0]):
         if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
@@ -228,13 +230,17 @@ def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
         if i < period - 1:
             out[i] = NAN
             continue
+        tol = TIE_REL * abs(tp)
         total = 0.0
-        for k in range(c, c + period):
-            total += tie_snap(ring[k], tp)
+        for k in range(period):
+            d = ring[c + k] - tp
+            d = 0.0 if abs(d) <= tol else d
+            diffs[k] = d
+            total += d
         mean = total / period
         dev = 0.0
-        for k in range(c, c + period):
-            dev += abs(tie_snap(ring[k], tp) - mean)
+        for k in range(period):
+            dev += abs(diffs[k] - mean)
         out[i] = -mean / (0.015 * (dev / period)) if mean != 0.0 and dev != 0.0 else 0.0
     return True
 
@@ -247,10 +253,13 @@ def cci_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not cci_into(high[s:, j], low[s:, j], close[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        if cci_into(column(high, j, s), column(low, j, s), column(close, j, s), period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            cci_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, tmp)
+            tmp = np.empty(idx.shape[0])
+            cci_into(gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
 
 
@@ -338,7 +347,7 @@ def willr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
 def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
     """Money flow index from running sums; the last ``period`` flows live in ring buffers.
 
-    A typical price within a few ulps of the previous one is a tie (``direction``): no flow. A
+    A typical price within a few ulps of the previous one is a tie (``tie_tol``): no flow. A
     side with no flow left in the window has a sum of exactly 0 (not the round-off of the flows
     that left it), so a window of only falls gives exactly 0 and one of only rises exactly 100.
     """
@@ -357,10 +366,12 @@ def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-
             tp_prev = tp
             out[i] = NAN
             continue
-        way = direction(tp, tp_prev)
+        move = tp - tp_prev
+        tol = tie_tol(tp, tp_prev)
         tp_prev = tp
-        p = tp * volume[i] if way > 0 else 0.0
-        m = tp * volume[i] if way < 0 else 0.0
+        flow = tp * volume[i]
+        p = flow if move > tol else 0.0
+        m = flow if move < -tol else 0.0
         pos[c] = p
         neg[c] = m
         c = c + 1 if c + 1 < period else 0
@@ -390,14 +401,18 @@ def mfi_nb(high, low, close, volume, period, out):  # type: ignore[no-untyped-de
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not mfi_into(high[s:, j], low[s:, j], close[s:, j], volume[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        h, lo, c, v = column(high, j, s), column(low, j, s), column(close, j, s), column(volume, j, s)
+        if mfi_into(h, lo, c, v, period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
+            tmp = np.empty(idx.shape[0])
             h, lo, c, v = (
-                gather(high, idx, j),
-                gather(low, idx, j),
-                gather(close, idx, j),
-                gather(volume, idx, j),
+                gather_c(high, idx, j),
+                gather_c(low, idx, j),
+                gather_c(close, idx, j),
+                gather_c(volume, idx, j),
             )
             mfi_into(h, lo, c, v, period, tmp)
             restore(out, idx, j, tmp)
@@ -456,13 +471,13 @@ def adx_into(high, low, close, period, adx, pdi, mdi):  # type: ignore[no-untype
     a, b = wilder_factors(period)
     dx_sum = 0.0
     for i in range(period, min(2 * period, n)):
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        bad |= np.isnan(high[i] - low[i] + close[i])  # any NaN input (inf - inf: a needless fallback)
         pdi[i], mdi[i], dx, _ = di_step(high, low, close, i, a, sums)
         dx_sum += dx
         adx[i] = dx_sum / period if i == 2 * period - 1 else NAN
     prev = dx_sum / period
     for i in range(2 * period, n):
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        bad |= np.isnan(high[i] - low[i] + close[i])  # any NaN input (inf - inf: a needless fallback)
         pdi[i], mdi[i], dx, has_dx = di_step(high, low, close, i, a, sums)
         if has_dx:
             prev = prev * a + dx * b

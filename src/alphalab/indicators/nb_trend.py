@@ -13,13 +13,17 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    column,
     ema_feed,
     ema_into,
     extreme_into,
     first_row,
     gather,
+    gather_c,
     nan_fill,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     sma_into,
@@ -295,10 +299,13 @@ def linreg_slope_nb(close, period, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not linreg_slope_into(close[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        if linreg_slope_into(column(close, j, s), period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            linreg_slope_into(gather(close, idx, j), period, tmp)
+            tmp = np.empty(idx.shape[0])
+            linreg_slope_into(gather_c(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
 
 

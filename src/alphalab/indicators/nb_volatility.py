@@ -68,12 +68,16 @@ def bbands_nb(close, period, std, outs):  # type: ignore[no-untyped-def]
         s = first_row((close,), j)
         for o in outs:
             nan_head(o, j, s)
-        o0, o1, o2, o3, o4 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j], outs[3][s:, j], outs[4][s:, j]
-        if not bbands_into(close[s:, j], period, std, o0, o1, o2, o3, o4):
+        o0, o1, o2 = out_column(outs[0], j, s), out_column(outs[1], j, s), out_column(outs[2], j, s)
+        o3, o4 = out_column(outs[3], j, s), out_column(outs[4], j, s)
+        if bbands_into(column(close, j, s), period, std, o0, o1, o2, o3, o4):
+            for m, o in enumerate((o0, o1, o2, o3, o4)):
+                put_column(outs[m], j, s, o)
+        else:
             idx = valid_rows((close,), j)
             k = idx.shape[0]
-            tmp = (scratch(k), scratch(k), scratch(k), scratch(k), scratch(k))
-            bbands_into(gather(close, idx, j), period, std, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
+            tmp = (np.empty(k), np.empty(k), np.empty(k), np.empty(k), np.empty(k))
+            bbands_into(gather_c(close, idx, j), period, std, tmp[0], tmp[1], tmp[2], tmp[3], tmp[4])
             for m in range(5):
                 restore(outs[m], idx, j, tmp[m])
 
@@ -104,7 +108,7 @@ def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def
     a, b = wilder_factors(period)
     for i in range(period + 1, n):
         c = close[i]
-        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(c)
+        bad |= np.isnan(high[i] - low[i] + c)  # any NaN input (inf - inf: only a needless fallback)
         prev = prev * a + true_range(high, low, close, i) * b
         if pct:
             out[i] = (prev / c) * 100.0 if c != 0.0 else 0.0
@@ -233,10 +237,13 @@ def var_cols(close, period, what, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not var_into(close[s:, j], period, what, out[s:, j]):
+        o = out_column(out, j, s)
+        if var_into(column(close, j, s), period, what, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            var_into(gather(close, idx, j), period, what, tmp)
+            tmp = np.empty(idx.shape[0])
+            var_into(gather_c(close, idx, j), period, what, tmp)
             restore(out, idx, j, tmp)
 
 
@@ -273,7 +280,7 @@ def hv_into(x, period, scale, root_ppy, out):  # type: ignore[no-untyped-def]
     if n == 0:
         return True
     out[0] = NAN
-    r = scratch(n - 1)
+    r = np.empty(n - 1)
     for i in range(1, n):
         r[i - 1] = np.log(x[i] / x[i - 1])
     var_into(r, period, VARIANCE, out[1:])
@@ -291,8 +298,11 @@ def hv_nb(close, period, periods_per_year, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not hv_into(close[s:, j], period, scale, root_ppy, out[s:, j]):
+        o = out_column(out, j, s)
+        if hv_into(column(close, j, s), period, scale, root_ppy, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            hv_into(gather(close, idx, j), period, scale, root_ppy, tmp)
+            tmp = np.empty(idx.shape[0])
+            hv_into(gather_c(close, idx, j), period, scale, root_ppy, tmp)
             restore(out, idx, j, tmp)

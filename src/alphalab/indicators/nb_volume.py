@@ -11,13 +11,17 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
-    direction,
+    column,
     first_row,
     gather,
+    gather_c,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     sma_into,
+    tie_tol,
     valid_rows,
 )
 
@@ -28,7 +32,7 @@ NS_PER_DAY = 86_400_000_000_000
 def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
     """On-balance volume of one compact series, starting at the first bar's volume.
 
-    A close within a few ulps of the previous one is a tie (``direction``): the volume is not counted.
+    A close within a few ulps of the previous one is a tie (``tie_tol``): the volume is not counted.
     """
     total = 0.0
     for i in range(close.shape[0]):
@@ -39,11 +43,9 @@ def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
         if i == 0:
             total = v
         else:
-            way = direction(c, close[i - 1])
-            if way > 0:
-                total += v
-            elif way < 0:
-                total -= v
+            move = c - close[i - 1]
+            tol = tie_tol(c, close[i - 1])
+            total += (v if move > tol else 0.0) - (v if move < -tol else 0.0)
         out[i] = total
     return True
 
@@ -56,10 +58,13 @@ def obv_nb(close, volume, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not obv_into(close[s:, j], volume[s:, j], out[s:, j]):
+        o = out_column(out, j, s)
+        if obv_into(column(close, j, s), column(volume, j, s), o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            obv_into(gather(close, idx, j), gather(volume, idx, j), tmp)
+            tmp = np.empty(idx.shape[0])
+            obv_into(gather_c(close, idx, j), gather_c(volume, idx, j), tmp)
             restore(out, idx, j, tmp)
 
 

@@ -19,7 +19,7 @@ NAN = float("nan")
 
 
 def direction(a: float, prev: float) -> int:
-    """Twin of :func:`alphalab.indicators.nb_core.direction`: +1, -1, or 0 on a tie within ``TIE_REL``."""
+    """+1 if ``a`` rises above ``prev``, -1 if it falls below, 0 on a tie (as :func:`alphalab.indicators.nb_core.tie_tol`)."""
     d = a - prev
     tol = TIE_REL * max(abs(a), abs(prev))
     if d > tol:
@@ -27,12 +27,6 @@ def direction(a: float, prev: float) -> int:
     if d < -tol:
         return -1
     return 0
-
-
-def tie_snap(a: float, ref: float) -> float:
-    """Twin of :func:`alphalab.indicators.nb_core.tie_snap`: ``a - ref``, 0 on a tie."""
-    d = a - ref
-    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
 
 
 class Streaming:

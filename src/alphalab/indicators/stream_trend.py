@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from alphalab.indicators.nb_core import TIE_REL
 from alphalab.indicators.nb_stats import TOL
 from alphalab.indicators.stream_core import (
     NAN,
@@ -23,7 +24,6 @@ from alphalab.indicators.stream_core import (
     Streaming,
     TrueRange,
     Wma,
-    tie_snap,
 )
 
 
@@ -264,13 +264,15 @@ class CciStream(Streaming):
         self.window.append(tp)
         if len(self.window) < self.period:
             return (NAN,)
+        tol = TIE_REL * abs(tp)
+        diffs = [0.0 if abs(v - tp) <= tol else v - tp for v in self.window]
         total = 0.0
-        for v in self.window:
-            total += tie_snap(v, tp)
+        for d in diffs:
+            total += d
         mean = total / self.period
         dev = 0.0
-        for v in self.window:
-            dev += abs(tie_snap(v, tp) - mean)
+        for d in diffs:
+            dev += abs(d - mean)
         return (-mean / (0.015 * (dev / self.period)) if mean != 0.0 and dev != 0.0 else 0.0,)
 
 

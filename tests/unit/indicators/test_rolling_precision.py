@@ -186,3 +186,16 @@ def test_stddev_of_few_ulp_moves_matches_exact_rationals(steps: list[int], level
         return
     _, var, _ = exact_moments(x, period)
     assert_sd_close(compute("stddev", {"close": x}, period=period)["value"], exact_sd(var, period), "stddev")
+
+
+def test_period_two_on_a_50k_bar_fx_walk_is_exact() -> None:
+    # for two values the exact answers are simple: sd = |x1 - x0| / 2 (exact in floats for prices
+    # within a factor 2), z = sign(x1 - x0), %b of bbands(2, 0.5) = 0.5 + z: 1.5, -0.5 or 0.5
+    rng = np.random.default_rng(50)
+    x = np.round(1.1 + np.cumsum(rng.integers(-3, 4, 50_000)) * 1e-5, 5)
+    step = x[1:] - x[:-1]
+    sd = compute("stddev", {"close": x}, period=2)["value"][1:]
+    np.testing.assert_allclose(sd, np.abs(step) / 2.0, rtol=1e-9, atol=0.0)
+    assert (sd[step == 0.0] == 0.0).all()
+    pb = compute("bbands", {"close": x}, period=2, std=0.5)["percent_b"][1:]
+    np.testing.assert_allclose(pb, 0.5 + np.sign(step), rtol=0.0, atol=1e-9)
