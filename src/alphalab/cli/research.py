@@ -75,9 +75,20 @@ def _space(strategy: str, overrides: list[str] | None, sampler: str, budget: int
 
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
+    from alphalab.core.errors import AlphaLabError, ResearchError
     from alphalab.research.executors import make_executor
 
-    return make_executor(name, workers=workers, address=address)
+    try:
+        return make_executor(name, workers=workers, address=address)
+    except AlphaLabError:
+        raise
+    except (ConnectionError, OSError, RuntimeError, TimeoutError) as exc:
+        where = f"at --address {address}" if address else "locally"
+        raise ResearchError(
+            f"cannot start or reach a Ray cluster {where} ({type(exc).__name__}: {exc})",
+            hint="start one with `ray start --head`, leave out --address for a local Ray instance, "
+            "or use --executor local",
+        ) from None
 
 
 def optimize(

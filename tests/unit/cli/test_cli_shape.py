@@ -146,3 +146,21 @@ def test_fitness_where_every_cell_is_skipped_exits_non_zero(home: Path, tmp_path
     assert "every fitness cell failed" in res.stderr and "NOPE" in res.stderr
 
 
+
+
+def test_ray_without_a_cluster_is_one_clear_sentence(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import alphalab.research.executors as executors
+    from alphalab.cli.main import main
+
+    def no_cluster(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("Could not find any running Ray instance")
+
+    monkeypatch.setattr(executors, "make_executor", no_cluster)
+    code = main(["optimize", "ema_cross", "--space", "fast=10", "--space", "slow=50",
+                 "--executor", "ray", "--address", "auto"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unexpected" not in err
+    assert err.startswith("error: cannot start or reach a Ray cluster at --address auto")
+    assert "hint:" in err and "ray start --head" in err
