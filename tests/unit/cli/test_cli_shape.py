@@ -164,3 +164,24 @@ def test_ray_without_a_cluster_is_one_clear_sentence(
     assert code == 2 and "unexpected" not in err
     assert err.startswith("error: cannot start or reach a Ray cluster at --address auto")
     assert "hint:" in err and "ray start --head" in err
+
+
+def test_walkforward_defaults_are_sized_to_finish_and_show_a_fold_counter(home: Path) -> None:
+    import inspect
+
+    from alphalab.cli import research
+    from alphalab.data import load_arrays
+    from alphalab.engine.backtest import resolve_spec
+    from alphalab.research.space import space_from_spec
+    from alphalab.research.walkforward import split
+
+    defaults = {k: v.default for k, v in inspect.signature(research.walkforward).parameters.items()}
+    n = load_arrays(["sample:AAPL"], "1d").n_bars
+    folds = list(split(n, train=defaults["train"], test=defaults["test"], step=None, mode="rolling"))
+    grid = space_from_spec(resolve_spec("ema_cross", None)).coarsened(research.FOLD_TRIALS).grid_size()
+    assert len(folds) * grid <= 1000  # was 22 folds x 4,560 trials
+
+    res = CliRunner().invoke(app, ["walkforward", "-S", "sma_cross", "--space", "fast=10,20", "--space", "slow=50",
+                                   "--train", "1000", "--test", "1000", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "walk-forward fold 1/2" in res.stderr and "walk-forward fold 2/2, about" in res.stderr
