@@ -187,7 +187,8 @@ def fail_if_nothing_succeeded(statuses: Sequence[Any], reasons: Sequence[Any], w
 
 
 StrategyArg = Annotated[
-    str | None, typer.Argument(help="Strategy id or SDL file (the same as --strategy).", show_default=False)
+    str | None,
+    typer.Argument(metavar="STRATEGY", help="Strategy id or SDL file (the same as --strategy).", show_default=False),
 ]
 StrategyOpt = Annotated[str | None, typer.Option("--strategy", "-S", help="Strategy id or SDL JSON file.")]
 SymbolOpt = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL.")]

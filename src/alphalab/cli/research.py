@@ -286,7 +286,7 @@ def _pct(v: float) -> str:
 
 def fitness(
     strategy_args: Annotated[list[str] | None, typer.Argument(
-        help="Strategy ids (the same as repeating --strategy).", show_default=False)] = None,
+        metavar="STRATEGY", help="Strategy ids (the same as repeating --strategy).", show_default=False)] = None,
     strategies: Annotated[list[str] | None, typer.Option(
         "--strategy", "-S", help="Strategy id (repeat for several).")] = None,
     symbols: Annotated[list[str] | None, typer.Option("--symbol", "-s", help="Symbols (repeat).")] = None,
