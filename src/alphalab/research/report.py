@@ -9,38 +9,46 @@ from pathlib import Path
 from typing import Any
 
 
-def _rows(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for k, v in data.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.extend(_rows(v, key + "."))
-        elif isinstance(v, float):
-            out.append((key, f"{v:.6g}"))
-        elif isinstance(v, list | tuple) and len(v) > 20:
-            out.append((key, f"[{len(v)} items]"))
-        else:
-            out.append((key, json.dumps(v, default=str) if not isinstance(v, str) else v))
-    return out
+def _section(title: str, value: Any) -> str:
+    """One part of a page: a key/value table, a table of records, or a nested section."""
+    head = f"<h2>{html.escape(title)}</h2>" if title else ""
+    if isinstance(value, Mapping):
+        flat = [(k, v) for k, v in value.items() if not isinstance(v, Mapping | list | tuple)]
+        nested = [(k, v) for k, v in value.items() if isinstance(v, Mapping | list | tuple)]
+        return head + (_kv_table(flat) if flat else "") + "".join(_section(str(k), v) for k, v in nested)
+    if isinstance(value, list | tuple) and value and all(isinstance(r, Mapping) for r in value):
+        cols = list(dict.fromkeys(k for r in value for k in r))
+        header = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
+        body = "".join("<tr>" + "".join(f"<td>{_cell(c, _flat(r.get(c)))}</td>" for c in cols) + "</tr>"
+                       for r in value[:500])
+        return f"{head}<table><tr>{header}</tr>{body}</table>"
+    if isinstance(value, list | tuple):
+        shown = f"[{len(value)} values]" if len(value) > 20 else json.dumps(list(value), default=str)
+        return head + f"<p>{html.escape(shown)}</p>"
+    return head + f"<p>{_cell(title, value)}</p>"
+
+
+def _flat(v: Any) -> Any:
+    return json.dumps(v, default=str) if isinstance(v, Mapping | list | tuple) else v
 
 
 def write_html(path: str | Path, title: str, summary: Mapping[str, Any], figures: Sequence[Any] = ()) -> Path:
-    """Write a page with ``summary`` flattened into a table and ``figures`` (plotly) below it."""
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _rows(summary))
-    parts = [f"<h1>{html.escape(title)}</h1><table border='1'>{rows}</table>"]
+    """Write a page with ``summary`` as readable tables (records as rows) and ``figures`` (plotly) below."""
+    parts = [f"<h1>{html.escape(title)}</h1>", _section("", summary)]
     for i, fig in enumerate(figures):
         parts.append(fig.to_html(include_plotlyjs=i == 0, full_html=False))
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-        f"<body>{''.join(parts)}</body></html>",
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_CSS}</style></head><body>{''.join(parts)}</body></html>",
         encoding="utf-8",
     )
     return target
 
 
-_PCT = ("total_return", "cagr", "annual_volatility", "max_drawdown", "win_rate", "exposure")
+_PCT = ("total_return", "cagr", "annual_volatility", "max_drawdown", "win_rate", "exposure", "probability_of_ruin",
+        "is_annual_return", "oos_annual_return", "mean_max_drawdown", "ruin_drawdown")
 _SHOWN = ("sharpe", "total_return", "cagr", "max_drawdown", "win_rate", "profit_factor", "trades", "sortino")
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .7em;"
@@ -55,7 +63,7 @@ def _cell(name: str, v: Any) -> str:
         return "-"
     if name in _PCT:
         return f"{v * 100:.2f}%"
-    if name == "trades":
+    if name in ("trades", "fold", "paths", "trials", "entries", "runs", "ok") or isinstance(v, int):
         return f"{round(v):d}"
     return f"{v:.4g}"
 
