@@ -17,6 +17,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "ray": ("ray[default]", "dist"),
     "fastapi": ("fastapi", "web"),
     "talib": ("ta-lib", "dev"),
+    "skfolio": ("skfolio", "portfolio"),
+    "arch": ("arch", "portfolio"),
 }
 
 

@@ -8,6 +8,30 @@ from pathlib import Path
 _override: Path | None = None
 
 
+def _ensure_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) or raise a ConfigError that names it and says what to do."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _home_error(path, "is a file, not a directory") from None
+    except NotADirectoryError:
+        raise _home_error(path, "cannot be created: a folder on its path is a file") from None
+    except PermissionError:
+        raise _home_error(path, "cannot be created (permission denied)") from None
+    except OSError as exc:
+        raise _home_error(path, f"cannot be created ({exc.strerror})") from None
+    return path
+
+
+def _home_error(path: Path, what: str) -> Exception:
+    from alphalab.core.errors import ConfigError
+
+    return ConfigError(
+        f"the AlphaLab home {path} {what}",
+        hint="pass --home DIR or set ALPHALAB_HOME to a writable directory",
+    )
+
+
 def set_home(path: str | os.PathLike[str] | None) -> None:
     """Set the home directory for this process (the CLI's ``--home``); None restores the default."""
     global _override
@@ -22,22 +46,17 @@ def home() -> Path:
         base = Path(os.environ["ALPHALAB_HOME"]).expanduser()
     else:
         base = Path.home() / ".alphalab"
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+    return _ensure_dir(base)
 
 
 def lake_dir() -> Path:
     """Return the Parquet lake directory of the catalog."""
-    p = home() / "lake"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    return _ensure_dir(home() / "lake")
 
 
 def results_dir() -> Path:
     """Return the directory where backtest and research results are written."""
-    p = home() / "results"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    return _ensure_dir(home() / "results")
 
 
 def strategies_dir() -> Path:

@@ -61,7 +61,7 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
     from alphalab.analytics import compute_metrics, write_report
     from alphalab.core.enums import FillTiming
     from alphalab.data import load_arrays
-    from alphalab.engine import BacktestConfig, run_backtest
+    from alphalab.engine import BacktestConfig
 
     if req.fill not in {f.value for f in FillTiming}:
         raise ConfigError(f"--fill {req.fill!r} is not known", hint="use next_open or close")
@@ -81,13 +81,11 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
     else:
         if not req.strategy:
             raise ConfigError("no strategy given", hint="pass --strategy ID or --router FILE")
-        python_strategy = _python_strategy(req.strategy)
-        if python_strategy is not None:
-            from alphalab.engine import run_strategy
+        from alphalab.api import run
+        from alphalab.strategies.loading import load_strategy
 
-            result = run_strategy(python_strategy, bars, config, params=params or None)
-        else:
-            result = run_backtest(req.strategy, bars, config, params=params or None, regimes=regimes)
+        # the one dispatch the notebook API uses too: SDL -> run_backtest, Python -> run_strategy
+        result, _ = run(load_strategy(req.strategy), bars, config, params, regimes)
     metrics = compute_metrics(result)
     run_dir = new_run_dir("backtest", f"{result.strategy_id}-{'_'.join(req.symbols)}-{req.timeframe}", req.out)
     result_path = result.save(run_dir / "result")
@@ -110,17 +108,6 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
         "fill": str(getattr(result.fill_timing, "value", result.fill_timing)),
         **extra,
     }
-
-
-def _python_strategy(strategy: str) -> Any:
-    """Return the Strategy class when ``strategy`` names a Python strategy, else None (SDL)."""
-    if strategy.endswith(".json"):
-        return None
-    from alphalab.strategies.api import Strategy
-    from alphalab.strategies.registry import get
-
-    found = get(strategy)
-    return found if isinstance(found, type) and issubclass(found, Strategy) else None
 
 
 def _regimes_for(req: BacktestRequest, bars: Any) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly
 import pytest
 
 from alphalab.core.bars import BarArrays
@@ -124,7 +125,8 @@ def test_report_renders_every_chart_without_javascript_errors(tmp_path: Path) ->
     regimes = {"AAA": pd.Series(np.where(np.arange(700) // 90 % 2, "bull", "bear"), index=result.bars.index)}
     path = write_report(result, tmp_path / "report.html", regimes=regimes)
     text = path.read_text()
-    assert re.search(r"<script[^>]*\bsrc=", text) is None  # plotly.js is inline, never a CDN link
+    # plotly.js is the folder's shared local copy, loaded by a relative path: never a CDN link
+    assert re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", text) == [f"plotly-{plotly.__version__}.min.js"]
     assert re.search(r"<link[^>]*\bhref=", text) is None
     seen = _render(path, tmp_path / "report.png")
     assert seen["n_charts"] == 2 + 4  # one price chart per symbol, equity, monthly, distribution, MAE/MFE

@@ -211,9 +211,9 @@ def test_event_path_limit_and_stop_orders_fill_intrabar():
 
         def on_bar(self, ctx) -> None:
             if ctx.bar_index == 0:
-                ctx.buy("X", 10, kind="limit", limit=95.0, take_profit=105.0)
+                ctx.buy("X", quantity=10, kind="limit", limit=95.0, take_profit=105.0)
             if ctx.bar_index == 1:
-                ctx.sell("X", 3, kind="stop", stop=90.0)  # never touched: cancelled below
+                ctx.sell("X", quantity=3, kind="stop", stop=90.0)  # never touched: cancelled below
             if ctx.bar_index == 2:
                 assert ctx.position("X") == 10
                 ctx.cancel(ctx.open_orders("X")[0])

@@ -73,7 +73,7 @@ def test_sma_cross_matches_backtesting_py_trades_and_equity(aapl, signals):
     assert (idx.get_indexer(mine.exit_time) == theirs.ExitBar.to_numpy()).all()
     np.testing.assert_allclose(mine.entry_price, theirs.EntryPrice, rtol=1e-12)
     np.testing.assert_allclose(mine.exit_price, theirs.ExitPrice, rtol=1e-12)
-    np.testing.assert_array_equal(mine.quantity, theirs.Size.astype(float))
+    np.testing.assert_array_equal(mine.quantity, theirs.Size.astype(float))  # whole shares: integers, exact
     np.testing.assert_allclose(mine.pnl, theirs.PnL, rtol=1e-6)
     assert ours.final_equity == pytest.approx(stats["Equity Final [$]"], rel=1e-6)
     np.testing.assert_allclose(ours.equity["equity"].to_numpy(), stats["_equity_curve"].Equity.to_numpy(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 
 PERCENT = frozenset({
@@ -75,14 +76,38 @@ def metrics_html(metrics: dict[str, float]) -> str:
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
+def _number(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+def _cells(col: pd.Series) -> list[str]:
+    """Return one column as escaped cell texts: floats with 4 significant decimals, missing as an em dash."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        values = col.to_numpy(np.float64, na_value=np.nan)
+        return ["—" if v != v else _number(v) for v in values.tolist()]
+    missing = col.isna().to_numpy()
+    texts = col.astype(str).tolist()
+    return ["—" if m else html.escape(t) for t, m in zip(texts, missing.tolist(), strict=True)]
+
+
 def table_html(frame: pd.DataFrame, *, max_rows: int | None = None, index: bool = True) -> str:
-    """Return a DataFrame as an escaped HTML table, floats with 4 significant decimals."""
+    """Return a DataFrame as an escaped HTML table, floats with 4 significant decimals.
+
+    Written column by column (one formatting pass per column, no per-cell pandas machinery).
+    """
     note = ""
     if max_rows is not None and len(frame) > max_rows:
         note = f'<p class="note">Showing the first {max_rows} of {len(frame)} rows (all rows are in the CSV export).</p>'
         frame = frame.head(max_rows)
-    body = frame.to_html(
-        classes="grid", border=0, index=index, na_rep="—", escape=True,
-        float_format=lambda x: f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}",
-    )
-    return f'<div class="scroll">{body}</div>{note}'
+    head = [f"<th>{html.escape(str(c))}</th>" for c in frame.columns]
+    columns = [_cells(frame[c]) for c in frame.columns] if len(frame.columns) else []
+    rows = [""] * len(frame)
+    if index:
+        name = "" if frame.index.name is None else html.escape(str(frame.index.name))
+        head.insert(0, f"<th>{name}</th>")
+        rows = [f"<th>{html.escape(str(v))}</th>" for v in frame.index]
+    for col in columns:
+        rows = [f"{r}<td>{c}</td>" for r, c in zip(rows, col, strict=True)]
+    body = "".join(f"<tr>{r}</tr>" for r in rows)
+    table = f'<table class="grid"><thead><tr>{"".join(head)}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="scroll">{table}</div>{note}'

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 
 def _nan() -> float:
@@ -28,15 +29,29 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else _nan()
 
 
-def ordered(trades: pd.DataFrame) -> pd.DataFrame:
-    """Return the trades sorted by exit time, then entry time, then id (the order streaks use)."""
-    keys = [c for c in ("exit_time", "entry_time", "id") if c in trades.columns]
+def _time_key(trades: pd.DataFrame, name: str) -> np.ndarray | None:
+    if name not in trades.columns:
+        return None
+    col = trades[name]
+    if name == "id":
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.DatetimeIndex(pd.to_datetime(col, utc=True)).as_unit("ns").asi8
+
+
+def exit_order(trades: pd.DataFrame) -> np.ndarray:
+    """Return the positions of the trades sorted by exit time, then entry time, then id (stable).
+
+    This is the order streaks use.
+    """
+    keys = [k for k in (_time_key(trades, c) for c in ("id", "entry_time", "exit_time")) if k is not None]
     if not keys or len(trades) == 0:
-        return trades
-    return trades.sort_values(keys, kind="mergesort")
+        return np.arange(len(trades))
+    return np.lexsort(keys)
 
 
-def _streaks(pnl: np.ndarray) -> tuple[int, int]:
+@njit(cache=True)
+def streaks_nb(pnl: np.ndarray) -> tuple[int, int]:
+    """Return the longest runs of wins (pnl > 0) and of losses (pnl < 0); any other pnl breaks both."""
     best_w = best_l = cur_w = cur_l = 0
     for p in pnl:
         if p > 0:
@@ -78,14 +93,14 @@ def trade_metrics(trades: pd.DataFrame) -> dict[str, float]:
         order), ``best_trade`` / ``worst_trade`` (largest / smallest ``return_pct``, a fraction
         of the entry notional) and ``total_fees`` (sum of fees, quote currency).
     """
-    t = ordered(trades)
+    t = trades
     n = len(t)
     pnl = _col(t, "pnl")
     r_mult = _col(t, "pnl_r")
     ret = _col(t, "return_pct")
     wins, losses = pnl > 0, pnl < 0
     avg_win, avg_loss = _mean(pnl[wins]), _mean(pnl[losses])
-    streak_w, streak_l = _streaks(pnl)
+    streak_w, streak_l = streaks_nb(np.ascontiguousarray(pnl[exit_order(t)]))
     finite_ret = ret[np.isfinite(ret)]
     return {
         "win_rate": float(wins.sum()) / n if n else _nan(),

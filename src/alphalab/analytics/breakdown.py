@@ -2,7 +2,8 @@
 
 Trades are assigned to the year and month of their exit (when their pnl is realised). The
 year and month tables also carry the equity curve's return over that calendar period when an
-equity curve is available.
+equity curve is available; a period without trades has zero trades, pnl and fees (the averages
+and ratios stay NaN).
 """
 
 from __future__ import annotations
@@ -86,8 +87,14 @@ def period_returns(equity: pd.Series, freq: str) -> pd.Series:
     if len(equity) == 0:
         return pd.Series(dtype=float)
     idx = pd.DatetimeIndex(equity.index)
-    labels = idx.strftime("%Y") if freq == "year" else idx.strftime("%Y-%m")
-    last = equity.groupby(labels.to_numpy(), sort=True).last()
+    # integer period codes (yyyymm / yyyy), formatted once per period rather than once per bar
+    code = idx.year.to_numpy(np.int64) * (100 if freq == "month" else 1)
+    if freq == "month":
+        code = code + idx.month.to_numpy(np.int64)
+    last = equity.groupby(code, sort=True).last()
+    fmt = "{:04d}-{:02d}" if freq == "month" else "{:04d}"
+    last.index = pd.Index([fmt.format(*divmod(int(c), 100)) if freq == "month" else fmt.format(int(c))
+                           for c in last.index])
     prev = last.shift(1)
     prev.iloc[0] = float(equity.iloc[0])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -112,7 +119,8 @@ def _with_period_returns(table: pd.DataFrame, equity: pd.Series | None, freq: st
     rets = period_returns(equity, freq)
     out = table.reindex(table.index.union(rets.index))
     out.index.name = freq
-    out["trades"] = out["trades"].fillna(0.0)
+    for col in ("trades", "pnl", "fees"):  # a period without trades realised nothing and paid nothing
+        out[col] = out[col].fillna(0.0)
     out["return"] = rets.reindex(out.index)
     return out
 

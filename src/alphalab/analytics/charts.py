@@ -1,7 +1,10 @@
 """Plotly figures of a backtest report: candles with trades, equity, drawdown, heatmap, distributions.
 
 Each function returns a ``plotly.graph_objects.Figure``; page assembly lives in ``report.py``.
-Times are shown in UTC (the figures receive naive UTC timestamps so the browser never shifts them).
+Times are shown in UTC (the figures receive naive UTC timestamps, or milliseconds since the epoch
+on date axes, so the browser never shifts them). Charts scale with the screen, not the data:
+candles are merged to at most ``max_candles``, lines keep their min/max envelope in at most
+``LINE_POINTS`` points, and every trade is drawn exactly.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+LINE_POINTS = 4000
 GREEN, RED, BLUE, GREY = "#1a9850", "#d73027", "#2c7fb8", "#7f7f7f"
 REGIME_COLOURS = ("#4daf4a", "#e41a1c", "#ff7f00", "#377eb8", "#984ea3", "#a65628", "#f781bf", "#999999")
 _LAYOUT = {
@@ -28,6 +32,23 @@ _LAYOUT = {
 def _naive(index: pd.Index) -> pd.DatetimeIndex:
     idx = pd.DatetimeIndex(index)
     return idx.tz_convert("UTC").tz_localize(None) if idx.tz is not None else idx
+
+
+def _epoch_ms(index: pd.Index) -> np.ndarray:
+    """Return UTC times as float milliseconds since the epoch (plotly's numeric dates, sent as binary)."""
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return idx.as_unit("ns").asi8 / 1e6  # type: ignore[no-any-return]
+
+
+def envelope(times_ms: np.ndarray, values: np.ndarray, max_points: int = LINE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Return a line thinned to its min/max envelope (see ``analytics.nb.envelope_nb``): (x, y)."""
+    from alphalab.analytics.nb import envelope_nb
+
+    y = np.ascontiguousarray(values, dtype=np.float64)
+    pos = envelope_nb(y, max_points)
+    return times_ms[pos], y[pos]
 
 
 def decimate_bins(n: int, max_points: int) -> np.ndarray:
@@ -119,25 +140,27 @@ def _regime_shapes(regimes: pd.Series | None, start: pd.Timestamp, end: pd.Times
 def _trade_markers(fig: go.Figure, trades: pd.DataFrame) -> None:
     if trades is None or len(trades) == 0:
         return
-    entry_t = _naive(pd.to_datetime(trades["entry_time"], utc=True))
-    exit_t = _naive(pd.to_datetime(trades["exit_time"], utc=True))
+    entry_t = _epoch_ms(pd.to_datetime(trades["entry_time"], utc=True))
+    exit_t = _epoch_ms(pd.to_datetime(trades["exit_time"], utc=True))
     sides = trades["side"].astype(str).to_numpy()
+    ids = pd.to_numeric(trades["id"], errors="coerce").to_numpy(np.float64)  # numbers travel as binary
     for side, symbol, colour in (("long", "triangle-up", GREEN), ("short", "triangle-down", RED)):
         mask = sides == side
         if mask.any():
-            text = [f"#{i} {side} entry" for i in trades["id"].to_numpy()[mask]]
             fig.add_trace(
-                go.Scatter(x=entry_t[mask], y=trades["entry_price"].to_numpy()[mask], mode="markers",
-                           name=f"{side} entry", text=text, hoverinfo="x+y+text",
+                go.Scatter(x=entry_t[mask], y=trades["entry_price"].to_numpy(np.float64)[mask], mode="markers",
+                           name=f"{side} entry", customdata=ids[mask],
+                           hovertemplate=f"#%{{customdata}} {side} entry<br>%{{x}}<br>%{{y}}<extra></extra>",
                            marker={"symbol": symbol, "size": 10, "color": colour,
                                    "line": {"width": 1, "color": "#222"}}),
                 row=1, col=1,
             )
-    text = [f"#{i} exit: {r}, pnl {p:,.2f}" for i, r, p in zip(
-        trades["id"], trades["exit_reason"], trades["pnl"], strict=True)]
+    custom = np.column_stack([ids, trades["pnl"].to_numpy(np.float64)])
     fig.add_trace(
-        go.Scatter(x=exit_t, y=trades["exit_price"].to_numpy(), mode="markers", name="exit", text=text,
-                   hoverinfo="x+y+text",
+        go.Scatter(x=exit_t, y=trades["exit_price"].to_numpy(np.float64), mode="markers", name="exit",
+                   customdata=custom, text=trades["exit_reason"].astype(str).to_numpy(),
+                   hovertemplate="#%{customdata[0]} exit: %{text}, pnl %{customdata[1]:,.2f}<br>%{x}<br>%{y}"
+                   "<extra></extra>",
                    marker={"symbol": "x", "size": 8, "color": "#333", "line": {"width": 1}}),
         row=1, col=1,
     )
@@ -185,39 +208,47 @@ def candles_figure(
     rows = 2 if pane else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         row_heights=[0.75, 0.25] if rows == 2 else [1.0])
-    fig.add_trace(go.Candlestick(x=shown.index, open=shown["open"], high=shown["high"], low=shown["low"],
-                                 close=shown["close"], name=symbol, increasing_line_color=GREEN,
+    x = _epoch_ms(shown.index)
+    fig.add_trace(go.Candlestick(x=x, open=shown["open"].to_numpy(), high=shown["high"].to_numpy(),
+                                 low=shown["low"].to_numpy(), close=shown["close"].to_numpy(), name=symbol, increasing_line_color=GREEN,
                                  decreasing_line_color=RED), row=1, col=1)
     pos = decimate_bins(int(valid.sum()), max_candles)
     pos = np.r_[pos[1:] - 1, int(valid.sum()) - 1] if len(pos) < valid.sum() else pos
     for target, group in ((1, overlay), (2, pane)):
         for name, col in group.items():
-            fig.add_trace(go.Scatter(x=shown.index, y=col[pos], mode="lines", name=name,
+            fig.add_trace(go.Scatter(x=x, y=col[pos], mode="lines", name=name,
                                      line={"width": 1.3}), row=target, col=1)
     _trade_markers(fig, trades if trades is not None else pd.DataFrame())
     if len(shown):
         fig.update_layout(shapes=_regime_shapes(regimes, shown.index[0], shown.index[-1]))
     fig.update_layout(**_LAYOUT, height=560 if rows == 2 else 460)
-    fig.update_xaxes(rangeslider_visible=False)
+    fig.update_xaxes(rangeslider_visible=False, type="date")
     return fig
 
 
 def equity_figure(equity: pd.Series, benchmark: pd.Series | None = None) -> go.Figure:
-    """Return the equity curve (with the buy-and-hold benchmark) above its drawdown in percent."""
+    """Return the equity curve (with the buy-and-hold benchmark) above its drawdown in percent.
+
+    Each line keeps its min/max envelope in at most ``LINE_POINTS`` points, so the deepest
+    drawdown and the highest high are drawn exactly however long the curve is.
+    """
     from alphalab.analytics._returns import drawdown_series
 
-    x = _naive(equity.index)
+    t = _epoch_ms(equity.index)
+    values = equity.to_numpy(dtype=np.float64, na_value=np.nan)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05, row_heights=[0.7, 0.3])
-    fig.add_trace(go.Scatter(x=x, y=equity.to_numpy(), mode="lines", name="strategy",
+    x, y = envelope(t, values)
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="strategy",
                              line={"color": BLUE, "width": 1.8}), row=1, col=1)
     if benchmark is not None and len(benchmark):
-        fig.add_trace(go.Scatter(x=_naive(benchmark.index), y=benchmark.to_numpy(), mode="lines",
-                                 name="buy & hold", line={"color": GREY, "width": 1.2, "dash": "dot"}),
-                      row=1, col=1)
-    dd = -100.0 * drawdown_series(equity.to_numpy(dtype=np.float64))
-    fig.add_trace(go.Scatter(x=x, y=dd, mode="lines", name="drawdown %", fill="tozeroy",
+        bx, by = envelope(_epoch_ms(benchmark.index), benchmark.to_numpy(dtype=np.float64, na_value=np.nan))
+        fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", name="buy & hold",
+                                 line={"color": GREY, "width": 1.2, "dash": "dot"}), row=1, col=1)
+    dx, dd = envelope(t, -100.0 * drawdown_series(values))
+    fig.add_trace(go.Scatter(x=dx, y=dd, mode="lines", name="drawdown %", fill="tozeroy",
                              line={"color": RED, "width": 1}), row=2, col=1)
     fig.update_layout(**_LAYOUT, height=480)
+    fig.update_xaxes(type="date")
     fig.update_yaxes(title_text="equity", row=1, col=1)
     fig.update_yaxes(title_text="drawdown %", row=2, col=1)
     return fig
@@ -257,13 +288,17 @@ def mae_mfe_figure(trades: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     if len(trades):
         pnl = pd.to_numeric(trades["pnl"], errors="coerce").to_numpy()
+        labels = np.char.add("#", trades["id"].to_numpy().astype(str))
+        for col in ("side", "symbol"):
+            labels = np.char.add(np.char.add(labels, " "), trades[col].to_numpy().astype(str))
         for label, mask, colour in (("winners", pnl > 0, GREEN), ("losers", ~(pnl > 0), RED)):
             sub = trades[mask]
             fig.add_trace(go.Scatter(
-                x=100.0 * pd.to_numeric(sub["mae"], errors="coerce").to_numpy(),
-                y=100.0 * pd.to_numeric(sub["mfe"], errors="coerce").to_numpy(),
+                x=100.0 * pd.to_numeric(sub["mae"], errors="coerce").to_numpy(np.float64),
+                y=100.0 * pd.to_numeric(sub["mfe"], errors="coerce").to_numpy(np.float64),
                 mode="markers", name=label, marker={"color": colour, "size": 8, "opacity": 0.75},
-                text=[f"#{i} {s} {sym}" for i, s, sym in zip(sub["id"], sub["side"], sub["symbol"], strict=True)],
+                text=labels[mask],
+                hovertemplate="%{text}<br>MAE %{x:.2f}%<br>MFE %{y:.2f}%<extra></extra>",
             ))
     fig.update_layout(**_LAYOUT, height=400,
                       xaxis_title="MAE % (adverse)", yaxis_title="MFE % (favourable)")

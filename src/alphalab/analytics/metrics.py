@@ -9,8 +9,9 @@ E[t] / E[t-1] - 1; b = the same for the benchmark; rf = 0):
 - ``sharpe``: mean(r) / std(r, ddof=1) * sqrt(P).
 - ``sortino``: mean(r) * sqrt(P) / sqrt(mean(min(r, 0) ** 2)) (empyrical's downside deviation).
 - ``max_drawdown``: max of 1 - E / running max(E), a positive fraction (0.25 = 25%).
-- ``calmar``: cagr / max_drawdown. ``mar``: the same ratio over the full period (identical to
-  calmar here; kept as its own key because some readers know it by that name).
+- ``calmar``: cagr / max_drawdown over the trailing 36 months (both measured on the points from
+  the last time minus 36 calendar months on; the full history when it is shorter).
+  ``mar``: cagr / max_drawdown over the full history.
 - ``max_drawdown_duration_days``: longest calendar time from a high to its recovery (or to the end).
 - ``ulcer_index``: sqrt(sum(drawdown ** 2) / (len(r) - 1)) (quantstats' convention).
 - trade metrics (``win_rate`` ... ``total_fees``): see ``alphalab.analytics._trades.trade_metrics``.
@@ -39,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alphalab.analytics import _returns as R
+from alphalab.analytics import nb as S
 from alphalab.analytics._trades import exposure_from_trades, trade_metrics, traded_notional
 
 METRIC_KEYS: tuple[str, ...] = (
@@ -88,7 +89,9 @@ def periods_per_year_for(timeframe: Any, symbols: Any = ()) -> float:
 
     Daily bars: 365 on a 24/7 calendar (crypto), 260 on 24/5 (FX), 252 sessions otherwise
     (stocks, indices). Weekly bars: 52 per year. Intraday bars: trading days x session length
-    (24 h, or 6.5 h on an exchange calendar) / bar length. With several symbols the calendar
+    (24 h, or 6.5 h on an exchange calendar) / bar length, at least one bar per trading day. This is
+    the one rule of the project: every annualised figure takes its bars per year from here (or from
+    a result's own ``periods_per_year``, which the engine sets from here). With several symbols the calendar
     with the most trading time wins (the equity curve lives on the union of their bars).
 
     Parameters
@@ -109,7 +112,7 @@ def periods_per_year_for(timeframe: Any, symbols: Any = ()) -> float:
         return 52.0 * 7 * 86400 / tf.seconds
     if tf.seconds >= 86400:
         return days * 86400 / tf.seconds
-    return days * _SESSION_HOURS.get(cal, 6.5) * 3600 / tf.seconds
+    return days * max(1.0, _SESSION_HOURS.get(cal, 6.5) * 3600 / tf.seconds)  # at least one bar a day
 
 
 def buy_and_hold_equity(bars: Any, capital: float = 1.0) -> pd.Series:
@@ -125,21 +128,17 @@ def buy_and_hold_equity(bars: Any, capital: float = 1.0) -> pd.Series:
     capital : float
         Starting value of the benchmark.
     """
-    close = pd.DataFrame(np.asarray(bars.close, dtype=np.float64)).ffill()
-    first = close.bfill().iloc[0].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        norm = close.to_numpy() / first
-    norm[~np.isfinite(norm)] = 1.0
-    return pd.Series(norm.mean(axis=1) * capital, index=bars.index, name="benchmark")
+    close = np.asarray(bars.close, dtype=np.float64)
+    return pd.Series(S.buy_and_hold_nb(close, float(capital)), index=bars.index, name="benchmark")
 
 
-def _benchmark_returns(equity: pd.Series, benchmark: pd.Series | None) -> np.ndarray | None:
+def _benchmark_values(equity: pd.Series, benchmark: pd.Series | None) -> np.ndarray | None:
     if benchmark is None or len(benchmark) == 0:
         return None
     aligned = benchmark.reindex(equity.index, method="ffill") if not benchmark.index.equals(
         equity.index
     ) else benchmark
-    return R.simple_returns(aligned.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.ascontiguousarray(aligned.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _exposure(trades: pd.DataFrame, index: pd.DatetimeIndex, exposure: pd.Series | None) -> float:
@@ -149,26 +148,28 @@ def _exposure(trades: pd.DataFrame, index: pd.DatetimeIndex, exposure: pd.Series
     return exposure_from_trades(trades, index)
 
 
-def _return_metrics(eq: np.ndarray, times: np.ndarray, r: np.ndarray, ppy: float) -> dict[str, float]:
-    growth = R.cagr(r, ppy)
-    mdd = R.max_drawdown(eq)
-    return {
-        "total_return": R.total_return(eq),
-        "cagr": growth,
-        "annual_volatility": R.annual_volatility(r, ppy),
-        "sharpe": R.sharpe(r, ppy),
-        "sortino": R.sortino(r, ppy),
-        "calmar": R.calmar(growth, mdd),
-        "mar": R.calmar(growth, mdd),
-        "max_drawdown": mdd,
-        "max_drawdown_duration_days": R.max_drawdown_duration_days(eq, times),
-        "ulcer_index": R.ulcer_index(eq),
-        "tail_ratio": R.tail_ratio(r),
-        "var_95": R.var_95(r),
-        "cvar_95": R.cvar_95(r),
-        "skew": R.skew(r),
-        "kurtosis": R.kurtosis(r),
-    }
+_STAT_KEYS = (
+    (S.S_TOTAL, "total_return"), (S.S_CAGR, "cagr"), (S.S_VOL, "annual_volatility"), (S.S_SHARPE, "sharpe"),
+    (S.S_SORTINO, "sortino"), (S.S_CALMAR, "calmar"), (S.S_MAR, "mar"), (S.S_MDD, "max_drawdown"),
+    (S.S_DUR, "max_drawdown_duration_days"), (S.S_ULCER, "ulcer_index"), (S.S_TAIL, "tail_ratio"),
+    (S.S_VAR, "var_95"), (S.S_CVAR, "cvar_95"), (S.S_SKEW, "skew"), (S.S_KURT, "kurtosis"),
+)
+CALMAR_MONTHS = 36
+
+
+def calmar_start(times: np.ndarray, months: int = CALMAR_MONTHS) -> int:
+    """Return the first position of the trailing ``months`` window ending at the last time (0 if shorter)."""
+    if times.size == 0:
+        return 0
+    start = pd.Timestamp(int(times[-1]), tz="UTC") - pd.DateOffset(months=months)
+    if start.value <= int(times[0]):
+        return 0
+    return int(np.searchsorted(times, start.value, side="left"))
+
+
+def _return_metrics(eq: np.ndarray, times: np.ndarray, ppy: float) -> dict[str, float]:
+    stats = S.equity_stats(eq, times, ppy, calmar_start(times))
+    return {key: float(stats[i]) for i, key in _STAT_KEYS}
 
 
 def metrics_from_series(
@@ -206,24 +207,22 @@ def metrics_from_series(
         from alphalab.core.errors import ConfigError
 
         raise ConfigError(f"periods_per_year must be positive, got {periods_per_year!r}")
-    eq = equity.to_numpy(dtype=np.float64, na_value=np.nan)
+    eq = np.ascontiguousarray(equity.to_numpy(dtype=np.float64, na_value=np.nan))
     index = pd.DatetimeIndex(equity.index)
-    times = index.as_unit("ns").asi8 if len(index) else np.empty(0, dtype=np.int64)
-    r = R.simple_returns(eq)
-    out = _return_metrics(eq, times, r, ppy)
+    times = np.ascontiguousarray(index.as_unit("ns").asi8) if len(index) else np.empty(0, dtype=np.int64)
+    out = _return_metrics(eq, times, ppy)
     out.update(trade_metrics(trades))
     out["exposure"] = _exposure(trades, index, exposure)
     mean_eq = float(np.nanmean(eq)) if np.isfinite(eq).any() else math.nan
-    years = r.size / ppy
+    years = max(eq.size - 1, 0) / ppy
     with np.errstate(divide="ignore", invalid="ignore"):
         turnover = traded_notional(trades) / mean_eq / years if years > 0 and mean_eq > 0 else math.nan
     out["turnover"] = float(turnover)
-    bench = _benchmark_returns(equity, benchmark_equity)
+    bench = _benchmark_values(equity, benchmark_equity)
     if bench is None:
         alpha = beta = info = math.nan
     else:
-        alpha, beta = R.alpha_beta(r, bench, ppy)
-        info = R.information_ratio(r, bench, ppy)
+        alpha, beta, info = S.benchmark_stats_nb(S.returns_nb(eq), bench, ppy)
     out.update({"alpha": alpha, "beta": beta, "information_ratio": info})
     return {k: float(out[k]) for k in METRIC_KEYS}
 

@@ -1,16 +1,21 @@
-"""Page assembly of the self-contained HTML report, and its rebuild from a saved result.
+"""Page assembly of the HTML report, and its rebuild from a saved result.
 
-The page embeds plotly's JavaScript from the installed plotly package (no CDN, works offline),
-then one ``<div>`` per chart, the metrics, the breakdowns, the trades and the configuration.
+plotly's JavaScript comes from the installed plotly package (no CDN, works offline): by default
+one copy, ``plotly-<version>.min.js``, is shared by every report of a results folder (the
+AlphaLab results root when the report lives under it, else the report's own folder) and each
+page loads it by a relative path; ``plotlyjs="inline"`` embeds it in the page instead (one
+self-contained file of about 5 MB more). Then one ``<div>`` per chart, the metrics, the
+breakdowns, the trades and the configuration.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -55,7 +60,13 @@ _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def _fig_div(fig: Any, div_id: str) -> str:
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=_PLOT_CONFIG))
+    import plotly.io as pio
+
+    # the figure was validated as it was built; its JSON form is taken as it is (to_html would
+    # deep-copy every trace first)
+    spec = fig.to_plotly_json()
+    return str(pio.to_html(spec, full_html=False, include_plotlyjs=False, div_id=div_id, config=_PLOT_CONFIG,
+                           validate=False))
 
 
 def _period(result: Any) -> str:
@@ -126,14 +137,21 @@ def _breakdown_section(result: Any) -> str:
     return _section("breakdowns", "Breakdowns", '<div class="bd">' + "".join(parts) + "</div>")
 
 
+_TRADE_ROWS = 1000
+
+
 def _trades_section(trades: pd.DataFrame) -> str:
     shown = trades.drop(columns=[c for c in ("strategy_id", "strategy_name") if c in trades.columns])
+    total = len(shown)
+    shown = shown.head(_TRADE_ROWS)  # only the rows the page shows are formatted
     for col in ("entry_time", "exit_time"):
         if col in shown.columns and len(shown):
             shown[col] = pd.to_datetime(shown[col], utc=True).dt.strftime("%Y-%m-%d %H:%M")
     if len(shown) == 0:
         return _section("trades", "Trades", '<p class="note">No trades.</p>')
-    return _section("trades", f"Trades ({len(trades):,})", table_html(shown, max_rows=1000, index=False))
+    note = (f'<p class="note">Showing the first {_TRADE_ROWS} of {total} rows (all rows are in the CSV export).</p>'
+            if total > _TRADE_ROWS else "")
+    return _section("trades", f"Trades ({total:,})", table_html(shown, index=False) + note)
 
 
 def _config_section(config: Any) -> str:
@@ -141,10 +159,43 @@ def _config_section(config: Any) -> str:
     return _section("config", "Configuration", f'<pre class="config">{html.escape(text)}</pre>')
 
 
+def plotly_js_name() -> str:
+    """Return the file name of the shared plotly.js: ``plotly-<version>.min.js``."""
+    import plotly
+
+    return f"plotly-{plotly.__version__}.min.js"
+
+
+def shared_plotly_js(report: Path) -> Path:
+    """Return where the plotly.js shared by ``report`` lives, writing it there if it is missing.
+
+    The AlphaLab results root when ``report`` lies under it (one copy for every run), else the
+    report's folder.
+    """
+    from plotly.offline import get_plotlyjs
+
+    from alphalab import paths
+
+    folder = report.parent.resolve()
+    try:
+        root = paths.results_dir().resolve()
+        if folder.is_relative_to(root):
+            folder = root
+    except OSError:  # an unusable home: keep the script beside the report
+        pass
+    target = folder / plotly_js_name()
+    if not target.exists():
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(get_plotlyjs(), encoding="utf-8")
+        tmp.replace(target)
+    return target
+
+
 def build_report_html(
-    result: Any, *, metrics: Mapping[str, float] | None = None, regimes: Mapping[str, pd.Series] | None = None
+    result: Any, *, metrics: Mapping[str, float] | None = None, regimes: Mapping[str, pd.Series] | None = None,
+    plotlyjs_src: str | None = None,
 ) -> str:
-    """Return the report of a result as one self-contained HTML document.
+    """Return the report of a result as one HTML document.
 
     Parameters
     ----------
@@ -154,6 +205,8 @@ def build_report_html(
         Precomputed metrics; computed with ``compute_metrics`` when omitted.
     regimes : mapping, optional
         Symbol -> Series of regime labels indexed by time; shades the price charts.
+    plotlyjs_src : str, optional
+        Relative URL of a shared plotly.js; None embeds plotly.js in the page.
     """
     from plotly.offline import get_plotlyjs
 
@@ -180,7 +233,9 @@ def build_report_html(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
+        + (f'<script type="text/javascript" src="{html.escape(plotlyjs_src)}"></script>' if plotlyjs_src
+           else f'<script type="text/javascript">{get_plotlyjs()}</script>')
+        + "</head><body>"
         + "\n".join(body)
         + "</body></html>\n"
     )
@@ -192,6 +247,7 @@ def write_report(
     *,
     metrics: Mapping[str, float] | None = None,
     regimes: Mapping[str, pd.Series] | None = None,
+    plotlyjs: Literal["shared", "inline"] = "shared",
 ) -> Path:
     """Write the interactive HTML report of a backtest result and return its path.
 
@@ -207,17 +263,28 @@ def write_report(
         Precomputed metrics (else computed).
     regimes : mapping, optional
         Symbol -> Series of regime labels, shading the background of that symbol's chart.
+    plotlyjs : {"shared", "inline"}
+        ``shared`` (default): load the results folder's one copy of plotly.js (see
+        ``shared_plotly_js``); ``inline``: embed it, for a page that travels alone.
 
     Returns
     -------
     Path
-        The written file. The page embeds plotly.js and works offline.
+        The written file. The page works offline either way.
     """
+    from alphalab.core.errors import ConfigError
+
+    if plotlyjs not in ("shared", "inline"):
+        raise ConfigError(f"plotlyjs must be 'shared' or 'inline', got {plotlyjs!r}", hint="use shared or inline")
     target = Path(path)
     if target.is_dir():
         target = target / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = build_report_html(result, metrics=metrics, regimes=regimes)
+    src = None
+    if plotlyjs == "shared":
+        js = shared_plotly_js(target)
+        src = Path(os.path.relpath(js, target.parent.resolve())).as_posix()
+    text = build_report_html(result, metrics=metrics, regimes=regimes, plotlyjs_src=src)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)

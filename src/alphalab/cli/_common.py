@@ -176,16 +176,6 @@ def metric_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(k, fmt_metric(k, v)) for k, v in metrics.items()]
 
 
-def fail_if_nothing_succeeded(statuses: Sequence[Any], reasons: Sequence[Any], what: str) -> None:
-    """Exit 1 with each failure's reason on stderr when no unit of work succeeded (and there was one)."""
-    if not statuses or any(str(s) == "ok" for s in statuses):
-        return
-    sys.stderr.write(f"error: every {what} failed ({len(statuses)} of {len(statuses)})\n")
-    for reason in dict.fromkeys(str(r) for r in reasons if r):
-        sys.stderr.write(f"  - {reason}\n")
-    raise typer.Exit(1)
-
-
 StrategyArg = Annotated[
     str | None,
     typer.Argument(metavar="STRATEGY", help="Strategy id or SDL file (the same as --strategy).", show_default=False),

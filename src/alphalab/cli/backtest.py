@@ -64,7 +64,10 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest a strategy on one or more symbols and write an HTML report."""
+    from alphalab.cli._validate import check_options, emit_warnings, warnings_for_result
     from alphalab.workflows import BacktestRequest, run_backtest_request
+
+    check_options(capital=capital, fee_bps=fee_bps, slippage_bps=slippage_bps, start=start, end=end)
 
     summary = run_backtest_request(
         BacktestRequest(
@@ -83,6 +86,8 @@ def backtest(
             out=out,
         )
     )
+    summary["warnings"] = warnings_for_result(summary["trades"], summary["metrics"])  # type: ignore[arg-type]
+    emit_warnings(summary["warnings"])
     emit(summary, as_json=as_json, render=lambda: _render_backtest(summary))
 
 
@@ -100,27 +105,41 @@ def lookahead(
     strategy: StrategyOpt = None,
     symbol: SymbolsOpt = ...,  # type: ignore[assignment]
     timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
-    cuts: Annotated[int, typer.Option("--cuts", help="Number of truncation points.")] = 12,
+    cuts: Annotated[int, typer.Option("--cuts", help="Number of cut points (per method).")] = 12,
+    method: Annotated[
+        list[str] | None,
+        typer.Option("--method", help="truncation and/or continuation (default: both)."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random continuations.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-run a strategy on data truncated at many cut points; exit 1 if any decision changed."""
+    """Change the data after many cut points (truncate it, and replace it with a random continuation);
+    exit 1 naming the bar and the decision if any decision up to a cut changed."""
+    from alphalab.cli._validate import check_options
     from alphalab.data import load_arrays
-    from alphalab.engine.lookahead import check_lookahead
+    from alphalab.engine.lookahead import METHODS, check_lookahead
+
+    check_options(cuts=cuts)
 
     name = strategy_of(strategy_arg, strategy)
     bars = load_arrays(list(symbol), timeframe)
-    rep = check_lookahead(name, bars, n_cuts=cuts)
+    rep = check_lookahead(name, bars, n_cuts=cuts, methods=tuple(method or METHODS), seed=seed)
     payload = rep.to_dict()
 
     def render() -> None:
         if rep.ok:
-            typer.echo(f"no look-ahead: {rep.cuts_checked} cut points, every decision unchanged")
-        else:
-            table(
-                "decisions that changed",
-                ["cut", "time", "symbol", "what", "full run", "truncated run"],
-                [(d.cut, d.time, d.symbol, d.what, d.full, d.truncated) for d in rep.differences[:50]],
-            )
+            typer.echo(f"no look-ahead: {rep.cuts_checked} cut points x {' + '.join(rep.methods)}, "
+                       "every decision unchanged")
+            return
+        first = rep.first
+        assert first is not None
+        typer.echo(f"look-ahead: bar {first.bar} ({first.time}, {first.method} at cut {first.cut}): "
+                   f"{first.what}: full run {first.full!r}, changed run {first.truncated!r}")
+        table(
+            "decisions that changed",
+            ["method", "cut", "bar", "time", "symbol", "what", "full run", "changed run"],
+            [(d.method, d.cut, d.bar, d.time, d.symbol, d.what, d.full, d.truncated) for d in rep.differences[:50]],
+        )
 
     emit(payload, as_json=as_json, render=render)
     if not rep.ok:
@@ -149,7 +168,10 @@ def report(
         emit(payload, as_json=as_json, render=lambda: typer.echo(
             f"report: {payload['report']}\nexports: {len(payload['exports'])} files"))
         return
-    from alphalab.cli._common import fail_if_nothing_succeeded, fmt_metric
+    import pandas as pd
+
+    from alphalab.cli._common import fmt_metric
+    from alphalab.cli._validate import require_some_success
     from alphalab.workflows import monthly_reports
 
     payload = monthly_reports(
@@ -163,5 +185,5 @@ def report(
         table("monthly reports", cols, [[fmt_metric(c, r.get(c)) for c in cols] for r in rows])
         typer.echo(f"index: {payload['index']}")
 
+    require_some_success(pd.DataFrame(rows), "monthly reports", written=str(payload["index"]))
     emit(payload, as_json=as_json, render=render)
-    fail_if_nothing_succeeded([r.get("status") for r in rows], [r.get("reason") for r in rows], "monthly report")

@@ -64,6 +64,9 @@ def import_(
     mapping: Annotated[
         list[str] | None, typer.Option("--map", help="FIELD=COLUMN, e.g. --map time='Open time'.")
     ] = None,
+    allow_nonpositive: Annotated[
+        bool, typer.Option("--allow-nonpositive", help="Accept prices <= 0 (spreads, some futures).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a file and append its bars to the catalog (atomically)."""
@@ -73,7 +76,12 @@ def import_(
 
     raw = read_file(path, columns=_mapping(mapping))
     report = validate(
-        raw, timeframe, calendar=calendar, mode="repair" if repair else "strict", source=str(path)
+        raw,
+        timeframe,
+        calendar=calendar,
+        mode="repair" if repair else "strict",
+        source=str(path),
+        allow_nonpositive=allow_nonpositive,
     )
     assert report.frame is not None
     written = Catalog().write(report.frame, source, symbol, report.timeframe)
@@ -143,8 +151,10 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the last bars of a symbol."""
+    from alphalab.cli._validate import check_options
     from alphalab.data.loader import load_bars
 
+    check_options(rows=rows, start=start, end=end)
     frame = load_bars(symbol, timeframe, start, end, adjust=not raw)
     tail = frame.tail(rows)
     records = [
@@ -181,13 +191,23 @@ def check(
         str | None, typer.Option("--calendar", help="24/7, 24/5 or XNYS (inferred when left out).")
     ] = None,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="FIELD=COLUMN for files.")] = None,
+    allow_nonpositive: Annotated[
+        bool, typer.Option("--allow-nonpositive", help="Accept prices <= 0 (spreads, some futures).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate a file or a stored dataset; exit 1 when it has problems (one message per problem)."""
     from alphalab.data.validation import validate
 
     frame, cal = _check_target(target, timeframe, mapping)
-    report = validate(frame, timeframe, calendar=calendar or cal, mode="report", source=target)
+    report = validate(
+        frame,
+        timeframe,
+        calendar=calendar or cal,
+        mode="report",
+        source=target,
+        allow_nonpositive=allow_nonpositive,
+    )
 
     def render() -> None:
         _print_problems(report)

@@ -35,6 +35,8 @@ _COMMAND_MODULES = (
     "alphalab.cli.research",
     "alphalab.cli.mapping",
     "alphalab.cli.regimes",
+    "alphalab.cli.portfolio",
+    "alphalab.cli.risk",
 )
 
 

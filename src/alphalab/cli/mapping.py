@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from alphalab.cli._common import JsonOpt, emit, fail_if_nothing_succeeded, fmt_metric, table
+from alphalab.cli._common import JsonOpt, emit, fmt_metric, table
+from alphalab.cli._validate import check_mapping, check_options, require_some_success
 
 Out = Annotated[Path | None, typer.Option("--out", help="Folder for the run's tables and report.")]
 
@@ -52,14 +53,14 @@ def mapping_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a mapping from a fitness table."""
-    import pandas as pd
-
     from alphalab.core.errors import ResearchError
     from alphalab.research.engine_eval import EngineEvaluator
+    from alphalab.research.fitness import read_fitness_table
     from alphalab.research.mapping import DataRange, SelectionRules, export_mapping
 
+    check_options(min_trades=min_trades, top_k=top_k, max_drawdown=max_drawdown, min_stability=min_stability)
     path = _fitness_file(fitness_file)
-    tbl = pd.read_json(path) if path.suffix == ".json" else pd.read_csv(path)
+    tbl = read_fitness_table(path)
     ev = EngineEvaluator()
 
     def data_range(symbol: str, tf: str) -> DataRange:
@@ -103,6 +104,7 @@ def mapping_run(
         rows, agg = run_mapping(mapping, EngineEvaluator(detector=detector))
     d = new_run_dir("mapping", file.stem, out)
     rows.to_csv(d / "mapping_run.csv", index=False)
+    require_some_success(rows, "mapping entries", written=str(d / "mapping_run.csv"))
     report = write_html(d / "report.html", f"Mapping run of {file.name}", {"aggregate": agg})
     payload = {"run": str(d), "entries": rows.to_dict("records"), "aggregate": agg, "report": str(report)}
 
@@ -114,8 +116,6 @@ def mapping_run(
         typer.echo(f"report: {report}")
 
     emit(payload, as_json=as_json, render=render)
-    fail_if_nothing_succeeded(rows["status"].astype(str).tolist() if "status" in rows else [],
-                              rows["reason"].astype(str).tolist() if "reason" in rows else [], "mapping entry")
 
 
 def _run_routed(mapping: Any, on_switch: str, regimes: str | None) -> tuple[Any, dict[str, float]]:
@@ -141,6 +141,7 @@ def mapping_validate(
     from alphalab.research.mapping import load_mapping
 
     mapping = load_mapping(file)  # raises ValidationError with path-precise problems
+    check_mapping(mapping, str(file))
     notes = [NOT_USED_YET]
     payload = {"valid": True, "entries": len(mapping.entries), "schema_version": mapping.schema_version,
                "notes": notes}

@@ -36,8 +36,10 @@ def register(app: typer.Typer) -> None:
 
 def _prepare(symbol: str, timeframe: str, method: str, settings: list[str] | None,
              start: str | None, end: str | None) -> tuple[Any, Any]:
+    from alphalab.cli._validate import check_dates
     from alphalab.regimes.commands import load_target, parse_settings
 
+    check_dates(start, end)
     config = parse_settings(method, settings or [])
     return load_target(symbol, timeframe, start, end), config
 

@@ -18,11 +18,11 @@ from alphalab.cli._common import (
     StrategyOpt,
     SymbolOpt,
     emit,
-    fail_if_nothing_succeeded,
     fmt_metric,
     strategy_of,
     table,
 )
+from alphalab.cli._validate import check_options, emit_warnings, require_some_success, warnings_for_trials
 
 Tf = Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")]
 Space = Annotated[list[str] | None, typer.Option("--space", help="name=low:high:step | name=a,b,c | name=v.")]
@@ -52,15 +52,15 @@ def _run_dir(kind: str, label: str, out: Path | None) -> Path:
     return new_run_dir(kind, label, out)
 
 
-def _space(strategy: str, overrides: list[str] | None, sampler: str, budget: int | None, default: int,
+def _space(strategy: Any, overrides: list[str] | None, sampler: str, budget: int | None, default: int,
            quiet: bool) -> Any:
-    """The strategy's search space; a grid larger than the budget is coarsened (and the user told so)."""
+    """The strategy's search space (SDL parameters or typed Params); a grid larger than the budget is
+    coarsened (and the user told so)."""
     import sys
 
-    from alphalab.engine.backtest import resolve_spec
-    from alphalab.research.space import space_from_spec
+    from alphalab.research.event_eval import space_for
 
-    sp = space_from_spec(resolve_spec(strategy, None), overrides or [])
+    sp = space_for(strategy, overrides or [])
     if sampler != "grid":
         return sp
     cap = budget if budget is not None else default
@@ -69,9 +69,21 @@ def _space(strategy: str, overrides: list[str] | None, sampler: str, budget: int
         return sp
     sp = sp.coarsened(cap)
     if not quiet:
-        sys.stderr.write(f"note: {strategy}'s grid of {full:,} sets coarsened to {sp.grid_size():,} "
+        sys.stderr.write(f"note: {_label(strategy)}'s grid of {full:,} sets coarsened to {sp.grid_size():,} "
                          f"(--trials N sets the cap, --space the ranges)\n")
     return sp
+
+
+def _label(strategy: Any) -> str:
+    return strategy if isinstance(strategy, str) else str(getattr(strategy, "__name__", strategy))
+
+
+def _study(strategy: str, symbol: str, timeframe: str) -> tuple[Any, Any]:
+    """Return the strategy to research (a Python class for a Python id or .py file) and its evaluator."""
+    from alphalab.research.event_eval import evaluator_for, resolve_research_strategy
+
+    strat = resolve_research_strategy(strategy)
+    return strat, evaluator_for(strat).preload([symbol], timeframe)
 
 
 def _executor(name: str, address: str | None, workers: int | None) -> Any:
@@ -109,24 +121,26 @@ def optimize(
     as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters; report DSR, PBO and stable regions."""
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.optimize import optimize as run_optimize
     from alphalab.research.report import write_optimization_report
 
     name = strategy_of(strategy_arg, strategy)
     assert name is not None
-    sp = _space(name, space, sampler, trials, OPTIMIZE_TRIALS, as_json)
-    ev = EngineEvaluator().preload([symbol], timeframe)
-    res = run_optimize(ev, name, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
+    check_options(trials=trials, workers=workers, seed=seed)
+    strat, ev = _study(name, symbol, timeframe)
+    sp = _space(strat, space, sampler, trials, OPTIMIZE_TRIALS, as_json)
+    res = run_optimize(ev, strat, symbol, timeframe, space=sp, sampler=sampler, n_trials=trials,
                        objectives=objective, constraints=constraint or [], seed=seed,
                        executor=_executor(executor, address, workers), progress=not as_json,
                        n_bars=ev.bars(symbol, timeframe).n_bars)
     d = _run_dir("optimize", f"{Path(name).stem}-{symbol}-{timeframe}", out)
     res.trials.drop(columns=[c for c in res.trials.columns if c.startswith("m_ret_")]).to_csv(d / "trials.csv")
     summary = res.summary()
+    summary["warnings"] = warnings_for_trials(res.trials, res.objectives[0].metric)
+    emit_warnings(summary["warnings"])
     summary.update(run=str(d), trials_csv=str(d / "trials.csv"))
     summary["report"] = str(write_optimization_report(d / "report.html", name, symbol, timeframe, res, sp))
-    _fail_if_no_trial(res)
+    require_some_success(res.trials, "trials", reason="error", written=str(d / "trials.csv"))
 
     def render() -> None:
         typer.echo(f"{summary['trials']} trials ({summary['evaluated']} evaluated, {summary['cached']} from the "
@@ -140,13 +154,6 @@ def optimize(
         typer.echo(f"report: {summary['report']}")
 
     emit(summary, as_json=as_json, render=render)
-
-
-def _fail_if_no_trial(res: Any) -> None:
-    trials = res.trials
-    if len(trials) and "status" in trials:
-        reasons = trials["error"].dropna().astype(str).tolist() if "error" in trials else []
-        fail_if_nothing_succeeded(trials["status"].astype(str).tolist(), reasons, "trial")
 
 
 def walkforward(
@@ -173,18 +180,19 @@ def walkforward(
     as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward optimisation and out-of-sample test."""
+    import pandas as pd
     import plotly.graph_objects as go
 
-    from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.report import write_html
     from alphalab.research.walkforward import walk_forward
 
     name = strategy_of(strategy_arg, strategy)
     assert name is not None
-    sp = _space(name, space, sampler, trials, FOLD_TRIALS, as_json)
-    ev = EngineEvaluator().preload([symbol], timeframe)
+    check_options(train=train, test=test, step=step, purge=purge, embargo=embargo, trials=trials, workers=workers)
+    strat, ev = _study(name, symbol, timeframe)
+    sp = _space(strat, space, sampler, trials, FOLD_TRIALS, as_json)
     bars = ev.bars(symbol, timeframe)
-    res = walk_forward(ev, name, symbol, timeframe, space=sp, n_bars=bars.n_bars, train=train, test=test,
+    res = walk_forward(ev, strat, symbol, timeframe, space=sp, n_bars=bars.n_bars, train=train, test=test,
                        step=step, mode=mode, purge=purge, embargo=embargo, sampler=sampler, n_trials=trials,
                        objectives=objective, constraints=constraint or [],
                        executor=_executor(executor, address, workers), progress=not as_json,
@@ -197,7 +205,7 @@ def walkforward(
     summary["run"] = str(d)
     summary["report"] = str(write_html(d / "report.html", f"Walk-forward of {name}", summary, [fig]))
     folds = summary.get("folds", [])
-    fail_if_nothing_succeeded([r.get("status") for r in folds], [r.get("status") for r in folds], "fold")
+    require_some_success(pd.DataFrame(folds), "walk-forward folds", reason="status", written=summary["report"])
 
     def render() -> None:
         rows = [(r["fold"], r.get("params"), r.get("is_sharpe"), r.get("oos_sharpe")) for r in folds]
@@ -232,22 +240,14 @@ def montecarlo(
     """Monte Carlo of a backtest's trades or returns."""
     import plotly.graph_objects as go
 
-    from alphalab.core.errors import ConfigError
-    from alphalab.research.engine_eval import EngineEvaluator
-    from alphalab.research.montecarlo import monte_carlo
+    from alphalab.research.montecarlo import backtest_values, monte_carlo
     from alphalab.research.report import write_html
 
     name = strategy_of(strategy_arg, strategy)
     assert name is not None
-    result = EngineEvaluator().run(name, {}, symbol, timeframe, None)
-    if on == "trades":
-        values = result.trades["return_pct"].to_numpy(dtype=float)
-        ppy = max(len(values) / max(result.bars.n_bars / (result.periods_per_year or 252.0), 1e-9), 1.0)
-    elif on == "returns":
-        values = result.equity["equity"].pct_change().to_numpy()[1:]
-        ppy = float(result.periods_per_year or 252.0)
-    else:
-        raise ConfigError(f"--on {on!r}: choose trades or returns")
+    check_options(sims=sims, block=block, ruin=ruin, seed=seed)
+    strat, ev = _study(name, symbol, timeframe)
+    values, ppy = backtest_values(ev.run(strat, {}, symbol, timeframe, None), on)
     mc = monte_carlo(values, method=method, n_sims=sims, block=block, seed=seed, ruin_drawdown=ruin,
                      periods_per_year=ppy, confidence=confidence)
     summary = mc.summary()
@@ -312,6 +312,7 @@ def fitness(
     from alphalab.research.engine_eval import EngineEvaluator
     from alphalab.research.fitness import fitness_matrix, write_fitness
 
+    check_options(timeout=timeout, workers=workers)
     names = list(dict.fromkeys([*(strategy_args or []), *(strategies or [])]))
     if not names or not symbols:
         raise ConfigError("fitness needs strategies and symbols",
@@ -323,6 +324,7 @@ def fitness(
                          executor=_executor(executor, address, workers), progress=not as_json)
     d = _run_dir("fitness", "-".join(Path(n).stem for n in names)[:60], out)
     files = write_fitness(tbl, d, value=objective.split(",")[0].split(":")[0])
+    require_some_success(tbl, "fitness cells", written=str(files["csv"]))
     payload = {"run": str(d), "cells": tbl.to_dict("records"), "files": {k: str(v) for k, v in files.items()}}
     metric = objective.split(",")[0].split(":")[0]
 
@@ -335,8 +337,6 @@ def fitness(
         typer.echo(f"table: {files.get('json', '')}\nreport: {files['html']}")
 
     emit(payload, as_json=as_json, render=render)
-    fail_if_nothing_succeeded(tbl["status"].astype(str).tolist() if "status" in tbl else [],
-                              tbl["reason"].astype(str).tolist() if "reason" in tbl else [], "fitness cell")
 
 
 

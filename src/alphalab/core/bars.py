@@ -87,16 +87,18 @@ class BarArrays:
         return df[~np.isnan(df["close"].to_numpy())]
 
     def slice(self, start: int, stop: int) -> BarArrays:
-        """Return the bars with positions in ``[start, stop)``."""
+        """Return a copy of the bars with positions in ``[start, stop)``.
+
+        The arrays are copies that own exactly those rows (never views into this run's arrays),
+        so nothing reachable from the result (``.base`` included) holds bars outside the window:
+        the look-ahead checker's truncated runs are physically truncated.
+        """
+        def part(a: np.ndarray) -> np.ndarray:
+            return np.array(a[start:stop], copy=True, order="C")
+
         return BarArrays(
-            self.time[start:stop],
-            self.open[start:stop],
-            self.high[start:stop],
-            self.low[start:stop],
-            self.close[start:stop],
-            self.volume[start:stop],
-            symbols=self.symbols,
-            timeframe=self.timeframe,
+            part(self.time), part(self.open), part(self.high), part(self.low), part(self.close),
+            part(self.volume), symbols=self.symbols, timeframe=self.timeframe,
         )
 
     def digest(self) -> str:
@@ -140,5 +142,45 @@ class BarArrays:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, symbol: str, timeframe: Timeframe | str) -> BarArrays:
-        """Wrap a single BarFrame as a one-column BarArrays."""
-        return cls.from_frames({symbol: frame}, timeframe)
+        """Wrap a single BarFrame as a one-column BarArrays.
+
+        A frame that already is a BarFrame (UTC nanosecond ``DatetimeIndex``, float64 OHLCV
+        columns) is wrapped without copying its columns: each (T, 1) array shares the column's
+        memory (the engine only reads bars). Any other frame goes through ``from_frames``.
+        """
+        cols = _float_columns(frame)
+        if cols is None:
+            return cls.from_frames({symbol: frame}, timeframe)
+        return cls(
+            frame.index.as_unit("ns").asi8.copy(),
+            cols["open"],
+            cols["high"],
+            cols["low"],
+            cols["close"],
+            cols["volume"],
+            symbols=(symbol,),
+            timeframe=Timeframe.parse(timeframe),
+        )
+
+
+def _float_columns(frame: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """Return the OHLCV columns of a BarFrame as writable (T, 1) views, or None if one needs a copy."""
+    idx = frame.index
+    if not isinstance(idx, pd.DatetimeIndex) or str(idx.tz) != "UTC" or idx.unit != "ns":
+        return None
+    if frame.columns.has_duplicates or any(c not in frame.columns for c in OHLCV):
+        return None
+    out: dict[str, np.ndarray] = {}
+    for c in OHLCV:
+        col = frame[c]
+        if col.dtype != np.float64:
+            return None
+        arr = col.to_numpy()
+        if not arr.flags.c_contiguous or arr.base is None:
+            return None
+        view = arr.reshape(-1, 1)
+        # pandas hands out read-only views (copy-on-write); the kernels are compiled for writable
+        # arrays (a read-only one would be a second specialisation), and never write bars.
+        view.flags.writeable = True
+        out[c] = view
+    return out

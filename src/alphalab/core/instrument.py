@@ -30,8 +30,11 @@ class Instrument:
 
     @property
     def periods_per_year_daily(self) -> int:
-        """Trading days per year: 365 on a 24/7 calendar, 252 on an exchange calendar."""
-        return 365 if self.is_24_7 else 252
+        """Trading days per year: 365 on a 24/7 calendar, 260 on 24/5 (FX), 252 on an exchange calendar.
+
+        The same days as ``alphalab.analytics.metrics.periods_per_year_for`` uses for daily bars.
+        """
+        return {"24/7": 365, "24/5": 260}.get(self.calendar, 252)
 
     def round_price(self, price: float) -> float:
         """Round a price to the nearest tick."""

@@ -4,7 +4,10 @@ Files are LZ4-compressed (fast to decode). Layout: ``<lake>/<source>/<symbol, UR
 the file's metadata. Every write goes to a temporary file in the same folder, is flushed and
 fsync'ed, and then atomically renamed over the old file (and the folder is fsync'ed), so an import
 that fails or is killed leaves the earlier data intact and readers never see a half-written file.
-Concurrent writers to the same dataset are not coordinated: the last rename wins.
+Writers to one dataset are serialised by an exclusive lock on ``<timeframe>.lock`` beside the file
+(``fcntl.flock``; the OS drops it when a writer dies), held across read-merge-write, so two imports
+started together both land. Temporary files a killed writer left behind are removed by the next
+write to the same dataset (under the lock, so no live writer owns them).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import builtins
 import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +115,34 @@ def atomic_write_table(table: Any, path: Path) -> None:
     _fsync_dir(path.parent)
 
 
+@contextlib.contextmanager
+def dataset_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive writer lock of the dataset stored at ``path`` (blocks until it is free)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_suffix(".lock")
+    with open(lock, "a+b") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks; writers are not coordinated
+            yield
+            return
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files of the dataset at ``path`` left by killed writers; call under its lock."""
+    gone = []
+    for tmp in path.parent.glob(f"{_TMP_PREFIX}*-{path.name}"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            gone.append(tmp)
+    return gone
+
+
 def _frame_from_table(table: Any) -> pd.DataFrame:
     """Build a BarFrame from an Arrow table without pandas' generic conversion (faster)."""
     time = table.column("time").to_numpy()
@@ -136,8 +168,9 @@ class Catalog:
 
             self.root = paths.lake_dir()
         else:
-            self.root = Path(home) / "lake"
-            self.root.mkdir(parents=True, exist_ok=True)
+            from alphalab.paths import _ensure_dir
+
+            self.root = _ensure_dir(Path(home) / "lake")
 
     def path(self, source: str, symbol: str, timeframe: str | Timeframe) -> Path:
         """Return the file of one dataset (it may not exist)."""
@@ -153,6 +186,15 @@ class Catalog:
         return self.path(source, symbol, timeframe).exists()
 
     def write(self, frame: pd.DataFrame, source: str, symbol: str, timeframe: str | Timeframe) -> WriteResult:
+        try:
+            return self._write(frame, source, symbol, timeframe)
+        except PermissionError as exc:
+            raise ConfigError(
+                f"cannot write to the catalog at {exc.filename or self.root} (permission denied)",
+                hint="make the AlphaLab home writable, or pass --home DIR",
+            ) from None
+
+    def _write(self, frame: pd.DataFrame, source: str, symbol: str, timeframe: str | Timeframe) -> WriteResult:
         """Append ``frame`` to a dataset, replacing existing bars at the same times, atomically.
 
         Returns
@@ -163,16 +205,18 @@ class Catalog:
         tf = Timeframe.parse(timeframe)
         path = self.path(source, symbol, tf)
         new = ensure_barframe(frame, source=f"{source}:{symbol}")
-        before = 0
-        if path.exists():
-            old = self._read_path(path)
-            before = len(old)
-            merged = pd.concat([old, new])
-            merged = merged[~merged.index.duplicated(keep="last")].sort_index()
-        else:
-            merged = new[~new.index.duplicated(keep="last")].sort_index()
         meta = dict(zip(_META, (source.encode(), symbol.encode(), str(tf).encode()), strict=True))
-        atomic_write_table(_table(merged, meta), path)
+        with dataset_lock(path):
+            remove_stale_temps(path)
+            before = 0
+            if path.exists():
+                old = self._read_path(path)
+                before = len(old)
+                merged = pd.concat([old, new])
+                merged = merged[~merged.index.duplicated(keep="last")].sort_index()
+            else:
+                merged = new[~new.index.duplicated(keep="last")].sort_index()
+            atomic_write_table(_table(merged, meta), path)
         return WriteResult(path, before, len(merged) - before, len(merged))
 
     @staticmethod
@@ -264,7 +308,8 @@ class Catalog:
         if not gone:
             raise NotFoundError(f"no dataset {source}:{symbol} to delete", hint="see `alphalab data list`")
         for p in gone:
-            p.unlink()
+            with dataset_lock(p):
+                p.unlink()
             _fsync_dir(p.parent)
         return gone
 

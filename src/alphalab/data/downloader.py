@@ -249,6 +249,12 @@ def _flush(
     frame = _to_frame(rows)
     report = validate(frame, tf, calendar="24/7", mode="report", source=f"{source}:{symbol}")
     result.warnings.extend(p.render() for p in report.errors + report.warnings)
+    impossible = sorted({p.row for p in report.errors if p.row is not None and p.column not in (None, "time")})
+    if impossible:  # a bar the exchange got wrong never reaches the catalog; gaps are only reported
+        result.warnings.append(f"{source}:{symbol}: dropped {len(impossible)} bar(s) with impossible values")
+        frame = frame.drop(frame.index[[r - 1 for r in impossible]])
+        if frame.empty:
+            return
     written = cat.write(frame, source, symbol, tf)
     result.rows_added += written.rows_added
     result.rows_total = written.rows_after

@@ -14,7 +14,12 @@ from alphalab.core.timeframe import Timeframe
 
 def _window(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
     def ts(value: Any) -> pd.Timestamp:
-        t = pd.Timestamp(value)
+        try:
+            t = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            t = pd.NaT
+        if pd.isna(t):
+            raise ConfigError(f"{value!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2020-01-31")
         return t.tz_localize("UTC") if t.tz is None else t.tz_convert("UTC")
 
     if start is not None:
@@ -117,7 +122,13 @@ def load_bars(
             )
     if adjust:
         frame = rs.adjust(frame)
+    whole = frame
     frame = _window(frame, start, end)
+    if len(frame) == 0 and len(whole) and (start is not None or end is not None):
+        raise DataError(
+            f"{symbol} has no {tf} bars in the window start={start} end={end}",
+            hint=f"its data covers {whole.index[0]:%Y-%m-%d %H:%M} to {whole.index[-1]:%Y-%m-%d %H:%M} (UTC)",
+        )
     frame.attrs["symbol"] = symbol
     return frame
 

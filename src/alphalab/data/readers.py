@@ -10,6 +10,7 @@ the row of every problem (row 1 is the first data row, the header is not counted
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,10 @@ import numpy as np
 import pandas as pd
 
 from alphalab.core.errors import DataError, Problem
+from alphalab.core.textfile import not_utf8
+from alphalab.data.timeparse import parse_time
+
+__all__ = ["FIELDS", "parse_time", "read_file"]
 
 FIELDS = ("time", "open", "high", "low", "close", "volume", "adj_close")
 
@@ -32,14 +37,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Columns of a header-less kline export: open time, o, h, l, c, v, then exchange extras.
 _HEADERLESS = ("time", "open", "high", "low", "close", "volume")
-
-_TIME_FORMATS: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}\.\d+$"), "%d.%m.%Y %H:%M:%S.%f"),
-    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}(:\d{2})?$"), None),
-    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$"), "%d.%m.%Y"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"), "%m/%d/%Y"),
-    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(:\d{2})?$"), None),
-)
 
 
 def _norm(name: str) -> str:
@@ -62,11 +59,11 @@ def _guess_columns(names: list[str]) -> dict[str, str]:
     return found
 
 
-def _sniff(path: Path) -> tuple[str, bool]:
+def _sniff(path: Path, compressed: bool) -> tuple[str, bool]:
     """Return (separator, has_header) from the first two lines of a text file."""
     import gzip
 
-    opener = gzip.open if path.suffix == ".gz" else open
+    opener = gzip.open if compressed else open
     with opener(path, "rt", encoding="utf-8-sig") as fh:  # type: ignore[operator]
         first = fh.readline()
         second = fh.readline()
@@ -82,68 +79,131 @@ def _sniff(path: Path) -> tuple[str, bool]:
     return sep, has_header
 
 
-def _parse_numeric_time(values: np.ndarray, unit: str | None) -> pd.DatetimeIndex:
-    """Epoch numbers: the unit is guessed from their size unless given (s, ms, us, ns)."""
-    finite = values[np.isfinite(values)]
-    if unit is None:
-        big = float(np.nanmax(np.abs(finite))) if finite.size else 0.0
-        unit = "s" if big < 1e11 else "ms" if big < 1e14 else "us" if big < 1e17 else "ns"
-    scale = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[unit]
-    ns = np.where(np.isfinite(values), values, 0).astype("int64") * scale
-    out = pd.DatetimeIndex(ns.astype("datetime64[ns]")).tz_localize("UTC")
-    return out.where(np.isfinite(values))
+_AS_CSV = "save it as CSV in UTF-8"
+_NOT_BARS = "name a CSV or Parquet file of bars"
+_MAGIC = (  # first bytes, what the file is, what to do
+    (b"\x89PNG", "a PNG image", _NOT_BARS),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook?)", _AS_CSV),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document", _AS_CSV),
+    (b"%PDF", "a PDF document", _NOT_BARS),
+    (b"\xff\xfe", "UTF-16 text", _AS_CSV),
+    (b"\xfe\xff", "UTF-16 text", _AS_CSV),
+)
 
 
-def _parse_text_time(values: pd.Series, fmt: str | None, tz: str) -> pd.DatetimeIndex:
-    text = values.astype("string").str.strip()
-    if fmt is None:
-        sample = str(text.dropna().iloc[0]) if text.notna().any() else ""
-        for pattern, candidate in _TIME_FORMATS:
-            if pattern.match(sample):
-                fmt = candidate or ("mixed" if "." not in sample else None)
-                if candidate == "%m/%d/%Y" and (text.str.split("/").str[0].astype("float") > 12).any():
-                    fmt = "%d/%m/%Y"
-                break
-    if fmt is None:
-        if text.str.match(r"^\d{1,2}\.\d{1,2}\.\d{4}").any():
-            parsed = pd.to_datetime(text, dayfirst=True, errors="coerce", format="mixed")
-        else:
-            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=False)
-    else:
-        parsed = pd.to_datetime(text, errors="coerce", format=fmt)
-    idx = pd.DatetimeIndex(parsed)
-    if idx.tz is None:
-        return idx.tz_localize(tz).tz_convert("UTC")
-    return idx.tz_convert("UTC")
+def _kind(path: Path) -> str:
+    """Return ``parquet``, ``gzip`` or ``text`` from the file's first bytes; raise on anything else."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except IsADirectoryError:
+        raise DataError(
+            f"{path}: is a directory, not a bar file", hint="name a .csv or .parquet file", source=str(path)
+        ) from None
+    except OSError as exc:
+        raise DataError(
+            f"{path}: cannot be read ({exc.strerror})", hint="check the path and its permissions"
+        ) from None
+    name = path.name.lower()
+    if head.startswith(b"PAR1") or name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if name.endswith(".gz"):
+        raise DataError(
+            f"{path}: ends in .gz but is not gzip-compressed", hint="rename it or compress it with gzip"
+        )
+    for magic, what, hint in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(
+                f"{path}: is {what}, not a CSV or Parquet file of bars", hint=hint, source=str(path)
+            )
+    if b"\x00" in head:
+        raise DataError(f"{path}: is a binary file, not CSV text", hint=_NOT_BARS, source=str(path))
+    return "text"
 
 
-def parse_time(
-    values: pd.Series, *, unit: str | None = None, fmt: str | None = None, tz: str = "UTC"
-) -> pd.DatetimeIndex:
-    """Turn a column of epoch numbers, text dates or timestamps into a UTC DatetimeIndex (NaT if unreadable)."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return pd.DatetimeIndex(values).tz_convert("UTC")
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return pd.DatetimeIndex(values).tz_localize(tz).tz_convert("UTC")
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return _parse_numeric_time(values.to_numpy(dtype="float64"), unit)
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().mean() > 0.99:
-        return _parse_numeric_time(numeric.to_numpy(dtype="float64"), unit)
-    return _parse_text_time(values, fmt, tz)
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: is not a readable Parquet file ({str(exc).splitlines()[0][:120]})",
+            hint="the file may be truncated or not Parquet at all; export it again",
+            source=str(path),
+        ) from None
+    _check_unique_columns(path, [str(c) for c in table.column_names])
+    if table.schema.pandas_metadata and "time" not in table.column_names:
+        return table.to_pandas().reset_index()
+    return table.to_pandas()
+
+
+def _header_names(path: Path, compressed: bool, sep: str) -> list[str]:
+    import gzip
+
+    opener = gzip.open if compressed else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+        return [str(c).strip() for c in next(csv.reader(fh, delimiter=sep), [])]
+
+
+def _check_unique_columns(path: Path, names: list[str]) -> None:
+    """Raise when two columns would both be read as one field (``close`` twice, ``Close`` and ``close``)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = _norm(name)
+        field = next((f for f, aliases in _ALIASES.items() if key in aliases), None)
+        if field is None:
+            continue
+        if key in seen:
+            raise DataError(
+                f"{path}: column {name!r} appears twice (also {seen[key]!r}), so {field} is ambiguous",
+                hint=f"remove one of them, or pick one with --map {field}=COLUMN",
+                source=str(path),
+            )
+        seen[key] = name
 
 
 def _load_raw(path: Path, separator: str | None) -> pd.DataFrame:
-    name = path.name.lower()
-    if name.endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
-
-        table = pq.read_table(path)
-        if table.schema.pandas_metadata and "time" not in table.column_names:
-            return table.to_pandas().reset_index()
-        return table.to_pandas()
-    sep, has_header = _sniff(path)
-    frame = pd.read_csv(path, sep=separator or sep, header=0 if has_header else None, engine="c")
+    kind = _kind(path)
+    if kind == "parquet":
+        return _read_parquet(path)
+    compressed = kind == "gzip"
+    try:
+        sep, has_header = _sniff(path, compressed)
+        sep = separator or sep
+        if has_header:
+            _check_unique_columns(path, _header_names(path, compressed, sep))
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            header=0 if has_header else None,
+            engine="c",
+            encoding="utf-8-sig",
+            compression="gzip" if compressed else None,
+        )
+    except UnicodeDecodeError as exc:
+        raise DataError(not_utf8(path, exc), hint="save the file as UTF-8 (in Excel: CSV UTF-8)") from None
+    except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
+        raise DataError(
+            f"{path}: the compressed file is truncated or corrupt ({exc})",
+            hint="download or compress it again",
+            source=str(path),
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise DataError(
+            f"{path}: cannot be parsed as CSV ({str(exc).strip().splitlines()[0][:160]})",
+            hint="check the separator and that every row has the same number of fields",
+            source=str(path),
+        ) from None
+    if frame.empty:
+        raise DataError(
+            f"{path}: has a header but no data rows",
+            hint="export the bars themselves, not only the header",
+            source=str(path),
+        )
     if not has_header:
         frame.columns = [*_HEADERLESS, *[f"extra_{i}" for i in range(len(frame.columns) - 6)]][
             : len(frame.columns)
@@ -185,15 +245,20 @@ def read_file(
         volume`` (plus ``adj_close`` when the file has one), rows in file order.
     """
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         from alphalab.core.errors import NotFoundError
 
         raise NotFoundError(f"{path}: no such file", hint="check the path")
     raw = _load_raw(path, separator)
     mapping = _resolve_columns(path, raw, columns)
-    index = parse_time(raw[mapping["time"]], unit=time_unit, fmt=time_format, tz=tz).as_unit("ns")
+    notes: list[Problem] = []
+    where = f"{path}, column {mapping['time']}"
+    index = parse_time(
+        raw[mapping["time"]], unit=time_unit, fmt=time_format, tz=tz, where=where, warnings=notes
+    ).as_unit("ns")
     out = _price_columns(path, raw, mapping, index)
     out.attrs["source"] = str(path)
+    out.attrs["warnings"] = notes
     return out
 
 

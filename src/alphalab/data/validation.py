@@ -1,4 +1,7 @@
-"""Validate bar tables: order, duplicates, missing values, OHLC consistency, volume, gaps, jumps.
+"""Validate bar tables: order, duplicates, missing values, prices, OHLC consistency, volume, gaps, jumps.
+
+Prices must be finite, positive (unless ``allow_nonpositive``: spreads, some futures) and below
+``MAX_PRICE``; volume finite, >= 0 and below ``MAX_VOLUME``.
 
 Three modes: ``strict`` raises a DataError that names the file, row and column of every problem;
 ``repair`` first fixes what is safe to fix (sorts the rows, drops exact duplicate rows), records
@@ -27,6 +30,11 @@ from alphalab.data import calendars
 
 Mode = Literal["strict", "repair", "report"]
 _NS_DAY = 86_400_000_000_000
+PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+# No traded instrument is quoted beyond this; a larger value is a unit or parsing error (1e308, 1e20).
+MAX_PRICE = 1e12
+MAX_VOLUME = 1e18
+_MAX_REPORTED = 50  # per check: the first rows are enough to see what is wrong
 
 
 @dataclass
@@ -134,26 +142,83 @@ def _order_problems(source: str, times: np.ndarray, rows: np.ndarray) -> list[Pr
     return problems
 
 
-def _value_problems(source: str, frame: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
-    problems: list[tuple[int, Problem]] = []
-    cols = [c for c in (*OHLCV, "adj_close") if c in frame.columns]
-    values = {c: frame[c].to_numpy(dtype="float64") for c in cols}
-    for c in cols:
-        for i in np.flatnonzero(~np.isfinite(values[c])):
-            kind = "missing (NaN)" if np.isnan(values[c][i]) else "infinite"
-            problems.append(
+def _finite_problems(
+    source: str, values: dict[str, np.ndarray], rows: np.ndarray
+) -> list[tuple[int, Problem]]:
+    out = []
+    for c, v in values.items():
+        for i in np.flatnonzero(~np.isfinite(v))[:_MAX_REPORTED]:
+            kind = "missing (NaN)" if np.isnan(v[i]) else "infinite"
+            out.append(
                 (
                     int(i),
                     Problem(_where(source, int(rows[i]), c), f"{c} is {kind}", row=int(rows[i]), column=c),
                 )
             )
+    return out
+
+
+def _cell_problems(
+    source: str, c: str, v: np.ndarray, rows: np.ndarray, mask: np.ndarray, text: str, hint: str
+) -> list[tuple[int, Problem]]:
+    """One problem for each of the first rows where ``mask`` holds; ``{v}`` in ``text`` is the value."""
+    return [
+        (
+            int(i),
+            Problem(
+                _where(source, int(rows[i]), c),
+                text.format(v=f"{v[i]:g}"),
+                hint=hint,
+                row=int(rows[i]),
+                column=c,
+                value=float(v[i]),
+            ),
+        )
+        for i in np.flatnonzero(mask)[:_MAX_REPORTED]
+    ]
+
+
+def _magnitude_problems(
+    source: str, values: dict[str, np.ndarray], rows: np.ndarray, allow_nonpositive: bool
+) -> list[tuple[int, Problem]]:
+    """Prices must be positive (unless the asset class allows otherwise) and below MAX_PRICE; volume below MAX_VOLUME."""
+    out = []
+    for c, v in values.items():
+        limit = MAX_VOLUME if c == "volume" else MAX_PRICE
+        kind = "volume" if c == "volume" else "price"
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(v) > limit
+            nonpos = (v <= 0) if (c in PRICE_COLUMNS and not allow_nonpositive) else np.zeros(v.size, bool)
+        out += _cell_problems(
+            source,
+            c,
+            v,
+            rows,
+            huge,
+            f"{c} {{v}} is beyond any real {kind} (limit {limit:g})",
+            "check the units and the column mapping",
+        )
+        out += _cell_problems(
+            source,
+            c,
+            v,
+            rows,
+            nonpos & ~huge,
+            f"{c} {{v}} is not a positive price",
+            "prices of stocks, FX and crypto are > 0; import with --allow-nonpositive for spreads",
+        )
+    return out
+
+
+def _ohlc_problems(source: str, values: dict[str, np.ndarray], rows: np.ndarray) -> list[tuple[int, Problem]]:
+    problems: list[tuple[int, Problem]] = []
     o, h, lo, c_ = values["open"], values["high"], values["low"], values["close"]
     with np.errstate(invalid="ignore"):
         bad_high = h < np.maximum(o, c_)
         bad_low = lo > np.minimum(o, c_)
         bad_range = h < lo
         neg_vol = values["volume"] < 0
-    for i in np.flatnonzero(bad_high | bad_low | bad_range):
+    for i in np.flatnonzero(bad_high | bad_low | bad_range)[:_MAX_REPORTED]:
         parts = []
         if bad_range[i]:
             parts.append(f"high {h[i]:g} < low {lo[i]:g}")
@@ -173,7 +238,7 @@ def _value_problems(source: str, frame: pd.DataFrame, rows: np.ndarray) -> list[
                 ),
             )
         )
-    for i in np.flatnonzero(neg_vol):
+    for i in np.flatnonzero(neg_vol)[:_MAX_REPORTED]:
         problems.append(
             (
                 int(i),
@@ -185,6 +250,17 @@ def _value_problems(source: str, frame: pd.DataFrame, rows: np.ndarray) -> list[
                 ),
             )
         )
+    return problems
+
+
+def _value_problems(
+    source: str, frame: pd.DataFrame, rows: np.ndarray, allow_nonpositive: bool = False
+) -> list[Problem]:
+    cols = [c for c in (*OHLCV, "adj_close") if c in frame.columns]
+    values = {c: frame[c].to_numpy(dtype="float64") for c in cols}
+    problems = _finite_problems(source, values, rows)
+    problems += _magnitude_problems(source, values, rows, allow_nonpositive)
+    problems += _ohlc_problems(source, values, rows)
     problems.sort(key=lambda t: t[0])
     return [p for _, p in problems]
 
@@ -285,6 +361,7 @@ def validate(
     mode: Mode = "strict",
     source: str | None = None,
     jump_ratio: float = 1.8,
+    allow_nonpositive: bool = False,
 ) -> ValidationReport:
     """Check a bar table (as :func:`read_file` returns it) and return a report.
 
@@ -303,6 +380,8 @@ def validate(
         Name used in messages (a file path); defaults to ``frame.attrs["source"]``.
     jump_ratio
         A close-to-close move beyond this factor (up or down) is reported as a suspicious jump.
+    allow_nonpositive
+        Accept prices <= 0 (spreads, some futures); by default a price must be > 0.
 
     Returns
     -------
@@ -316,13 +395,14 @@ def validate(
         work, rows, repairs = _repair(work, rows, source)
     times = pd.DatetimeIndex(work.index).as_unit("ns").asi8
     problems += _order_problems(source, times, rows)
-    problems += _value_problems(source, work, rows)
+    problems += _value_problems(source, work, rows, allow_nonpositive)
     order, unique = _sort_order(times)
     sorted_times, sorted_rows = times[order], rows[order]
     tf, cal = _timeframe_and_calendar(sorted_times, timeframe, calendar)
     gaps = _gap_problems(source, sorted_times[unique], sorted_rows[unique], tf, cal)
     sorted_frame = work.iloc[order][unique]
-    warnings = _jump_warnings(source, sorted_frame, sorted_rows[unique], jump_ratio)
+    warnings = list(frame.attrs.get("warnings", []))
+    warnings += _jump_warnings(source, sorted_frame, sorted_rows[unique], jump_ratio)
     if mode == "repair" and gaps:  # a gap cannot be filled honestly: keep it (missing bars stay missing)
         warnings, repairs = gaps + warnings, [*repairs, f"{source}: kept {len(gaps)} gap(s) as missing bars"]
     else:
@@ -331,7 +411,9 @@ def validate(
     return _finish(report, sorted_frame, mode)
 
 
-def _drop_unreadable_times(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+def _drop_unreadable_times(
+    frame: pd.DataFrame, source: str
+) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
     """Return the rows with a timestamp, their file row numbers, and a problem for each row without one."""
     rows = np.arange(1, len(frame) + 1)
     idx = pd.DatetimeIndex(frame.index)

@@ -90,10 +90,8 @@ def resolve_spec(strategy: Any, params: Mapping[str, Any] | None) -> Any:
     """Return a ``StrategySpec`` from a spec, a built-in id or a file path, with ``params`` applied."""
     from alphalab.sdl import StrategySpec, load
 
-    if isinstance(strategy, StrategySpec):
-        if not params:
-            return strategy
-        return load(strategy.model_dump(mode="json", by_alias=True, exclude_none=True), params=params)
+    if isinstance(strategy, StrategySpec):  # its own document keeps the "$name" references
+        return strategy.with_params(dict(params)) if params else strategy
     if isinstance(strategy, Path) or str(strategy).endswith(".json"):
         return load(Path(strategy), params=params)
     from alphalab.strategies.registry import get

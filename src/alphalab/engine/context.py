@@ -3,12 +3,20 @@
 It reveals bars ``0 .. t`` only and turns ``buy / sell / close / cancel`` into the same pending
 orders and working orders that the compiled path uses; the loop then fills them with the shared
 jitted rules (see :mod:`alphalab.engine.event`).
+
+No look-ahead by construction: the arrays a strategy receives (``ctx.data``, ``ctx.bars``,
+``ctx.indicator``) are read-only views of *reveal buffers* into which each bar is copied only
+once it is visible; the rows after the current bar hold NaN, so no memory reachable from them
+(``.base`` included) holds future data. Rows are copied on demand, O(T) per run in total.
+Every order call is recorded as a :class:`Decision` (what the look-ahead checker compares).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +32,66 @@ if TYPE_CHECKING:
     from alphalab.engine.event import EventLoop
 
 _KINDS = {"market": 0, "limit": 1, "stop": 2, "stop_limit": 3}
+_UNITS = {"quantity": L.SIZE_QTY, "fraction": L.SIZE_FRACTION, "notional": L.SIZE_NOTIONAL}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One order call a strategy made at the close of ``bar`` (what the look-ahead checker compares).
+
+    ``action`` is ``buy``, ``sell``, ``enter``, ``close`` or ``cancel``; ``size`` names the unit
+    and value (``quantity=10``, ``fraction=0.5``, the entry rules' sizing, or the cancelled order);
+    ``prices`` holds the order's price fields that were given, as ``(name, value)`` pairs.
+    """
+
+    bar: int
+    symbol: str
+    action: str
+    side: int = 0
+    kind: str = "market"
+    size: str = ""
+    prices: tuple[tuple[str, float], ...] = ()
+    tag: str = ""
+
+    def describe(self) -> str:
+        """Return the decision as one line, e.g. ``buy AAPL market quantity=10 limit=95.0``."""
+        side = {1: " long", -1: " short"}.get(self.side, "") if self.action == "enter" else ""
+        parts = [f"{self.action}{side} {self.symbol}", self.kind if self.action in ("buy", "sell") else "",
+                 self.size, *(f"{k}={v!r}" for k, v in self.prices), f"tag={self.tag!r}" if self.tag else ""]
+        return " ".join(p for p in parts if p)
+
+
+class RevealBuffers:
+    """Copies of some (time, ...) arrays that hold rows ``0 .. n-1`` only, filled as time reaches them.
+
+    ``upto(n)`` copies the rows not yet revealed and returns read-only views of the first ``n``
+    rows. The buffers are the only memory the views reach; their unrevealed rows are NaN (0 for
+    integer arrays), so a strategy holding a view (or its ``.base``) cannot read ahead.
+    """
+
+    def __init__(self, sources: Mapping[str, np.ndarray]) -> None:
+        self._src = dict(sources)
+        self._buf = {k: np.zeros_like(v) if v.dtype.kind in "iub" else np.full_like(v, np.nan)
+                     for k, v in self._src.items()}
+        for b in self._buf.values():
+            b.flags.writeable = False
+        self._done = 0
+        self._views: tuple[int, Mapping[str, np.ndarray]] = (-1, MappingProxyType({}))
+
+    def upto(self, n: int) -> Mapping[str, np.ndarray]:
+        """Return read-only views of rows ``0 .. n-1`` (copying in the rows revealed since last time)."""
+        if self._views[0] == n:
+            return self._views[1]
+        if n > self._done:
+            lo = self._done
+            for k, b in self._buf.items():
+                b.flags.writeable = True
+                b[lo:n] = self._src[k][lo:n]
+                b.flags.writeable = False
+            self._done = n
+        views = MappingProxyType({k: b[:n] for k, b in self._buf.items()})
+        self._views = (n, views)
+        return views
 
 
 @dataclass
@@ -49,15 +117,20 @@ class EventContext:
 
     def __init__(self, loop: EventLoop) -> None:
         self._loop = loop
+        self._t = 0  # the current bar, written by the loop
         self.messages: list[tuple[np.datetime64, str]] = []
         # looked up once: strategies call price/position every bar (the state arrays pos and acct
         # are never replaced during a run, only the record buffers are)
         self._symbols = loop.bars.symbols
         self._index = {s: j for j, s in enumerate(self._symbols)}
         self._columns = {c: getattr(loop.bars, c) for c in OHLCV}
+        self._close = self._columns["close"]
         self._pos = loop.st[0]
         self._acct = loop.st[3]
         self._vectors: dict[EntryRules, np.ndarray] = {}
+        self._revealed: RevealBuffers | None = None  # the bars, made on the first data access
+        self._indicators: dict[Any, RevealBuffers] = {}
+        self._decisions = loop.decisions
 
     # -- data -------------------------------------------------------------------------------
     @property
@@ -70,51 +143,63 @@ class EventContext:
 
     @property
     def bar_index(self) -> int:
-        return self._loop.t
+        return self._t
 
     @property
     def time(self) -> np.datetime64:
-        return np.datetime64(int(self._loop.bars.time[self._loop.t]), "ns")
+        return np.datetime64(int(self._loop.bars.time[self._t]), "ns")
 
     @property
     def data(self) -> Mapping[str, np.ndarray]:
-        t = self._loop.t + 1
-        b = self._loop.bars
-        return {c: getattr(b, c)[:t] for c in OHLCV}
+        """Read-only columns ``open high low close volume`` of bars ``0 .. t`` (nothing later is reachable)."""
+        return self._bar_views()
 
     @property
     def bars(self) -> BarArrays:
-        return self._loop.bars.slice(0, self._loop.t + 1)
+        """The bars so far as read-only BarArrays (views of the reveal buffers, see ``data``)."""
+        v = self._bar_views()
+        b = self._loop.bars
+        return BarArrays(v["time"], v["open"], v["high"], v["low"], v["close"], v["volume"],
+                         symbols=b.symbols, timeframe=b.timeframe)
+
+    def _bar_views(self) -> Mapping[str, np.ndarray]:
+        if self._revealed is None:
+            b = self._loop.bars
+            self._revealed = RevealBuffers({"time": b.time, **{c: getattr(b, c) for c in OHLCV}})
+        return self._revealed.upto(self._t + 1)
 
     def price(self, column: str = "close", symbol: str | None = None) -> float:
+        if symbol is None and column == "close":  # the common call, kept short (it runs every bar)
+            return self._close.item(self._t, 0)  # type: ignore[no-any-return]
         j = 0 if symbol is None else self._col(symbol)
         arr = self._columns.get(column)
         if arr is None:
             arr = self._loop.bars.column(column)
-        return float(arr.item(self._loop.t, j))
+        return float(arr.item(self._t, j))
 
     def indicator(self, name: str, **params: Any) -> Mapping[str, np.ndarray]:
-        """Return a registry indicator on the bars so far.
+        """Return a registry indicator's outputs on bars ``0 .. t`` (read-only, nothing later reachable).
 
         Registry indicators are causal (value at t uses bars <= t), so they are computed once on
-        the whole run and revealed up to the current bar, which equals computing on the prefix.
+        the whole run, kept out of the strategy's reach, and copied into reveal buffers as time
+        advances, which equals computing on the prefix.
         """
         key = (name, tuple(sorted(params.items())))
-        cache = self._loop.indicator_cache
-        if key not in cache:
+        rev = self._indicators.get(key)
+        if rev is None:
             from alphalab.indicators import get
 
             d = get(name)
             b = self._loop.bars
             inputs = {c: np.ascontiguousarray(b.column(c)) for c in d.inputs}
             outs = d.batch(**inputs, **params)
-            cache[key] = dict(zip(d.outputs, outs, strict=True))
-        t = self._loop.t + 1
-        return {k: v[:t] for k, v in cache[key].items()}
+            rev = self._indicators[key] = RevealBuffers(dict(zip(d.outputs, outs, strict=True)))
+        return rev.upto(self._t + 1)
 
     # -- account ----------------------------------------------------------------------------
     @property
     def equity(self) -> float:
+        self._loop.sync()
         acct = self._acct
         return float(acct[0, L.A_CASH] + acct[0, L.A_VAL])
 
@@ -123,20 +208,32 @@ class EventContext:
         return float(self._acct.item(0, L.A_CASH))
 
     def position(self, symbol: str) -> float:
-        return float(self._pos.item(self._col(symbol), L.P_QTY))
+        j = self._index.get(symbol)
+        if j is None:
+            j = self._col(symbol)
+        return self._pos.item(j, L.P_QTY)  # type: ignore[no-any-return]
 
     # -- orders -----------------------------------------------------------------------------
-    def buy(self, symbol: str, quantity: float, *, kind: str = "market", limit: float | None = None,
+    def buy(self, symbol: str, *size: float, quantity: float | None = None, fraction: float | None = None,
+            notional: float | None = None, kind: str = "market", limit: float | None = None,
             stop: float | None = None, stop_loss: float | None = None, take_profit: float | None = None,
             time_in_force: str = "gtc", tag: str = "") -> OrderRef:
-        """Submit a buy order; see ``api.Context.buy``. A market buy while short reverses the position."""
-        return self._submit(symbol, 1, quantity, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
+        """Submit a buy order sized by exactly one of ``quantity``, ``fraction`` or ``notional``.
 
-    def sell(self, symbol: str, quantity: float, *, kind: str = "market", limit: float | None = None,
+        See ``api.Context.buy``. A market buy while short reverses the position.
+        """
+        self._loop.sync()
+        unit, value = self._size("buy", symbol, size, quantity, fraction, notional)
+        return self._submit(symbol, 1, unit, value, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
+
+    def sell(self, symbol: str, *size: float, quantity: float | None = None, fraction: float | None = None,
+             notional: float | None = None, kind: str = "market", limit: float | None = None,
              stop: float | None = None, stop_loss: float | None = None, take_profit: float | None = None,
              time_in_force: str = "gtc", tag: str = "") -> OrderRef:
-        """Submit a sell order; see ``api.Context.sell``. A market sell while long reverses the position."""
-        return self._submit(symbol, -1, quantity, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
+        """Submit a sell order sized like ``buy``; see ``api.Context.sell``. A market sell while long reverses."""
+        self._loop.sync()
+        unit, value = self._size("sell", symbol, size, quantity, fraction, notional)
+        return self._submit(symbol, -1, unit, value, kind, limit, stop, stop_loss, take_profit, time_in_force, tag)
 
     def enter(self, symbol: str, side: int, rules: EntryRules | None = None, *, reverse: bool = True,
               tag: str = "") -> OrderRef | None:
@@ -147,8 +244,13 @@ class EventContext:
         ``reverse=False`` an opposite position is not closed by this entry (it is ignored).
         Returns None when the entry is not accepted (one entry per bar, pyramiding limit).
         """
+        self._loop.sync()
         j = self._col(symbol)
         rules = rules or self._loop.rules
+        if side not in (1, -1):
+            raise EngineError(f"ctx.enter({symbol!r}, {side!r}): side must be 1 (long) or -1 (short)")
+        self._decisions.append(Decision(self._t, symbol, "enter", int(side), "market",
+                                        f"{rules.size}={rules.size_value!r}", _rule_prices(rules), tag))
         prm = self._vectors.get(rules)
         if prm is None:
             prm = self._vectors[rules] = rules.vector()
@@ -160,7 +262,9 @@ class EventContext:
 
     def close(self, symbol: str | None = None, *, tag: str = "") -> OrderRef | None:
         """Close the position in ``symbol`` (every position when None) at market."""
+        self._loop.sync()
         cols = range(len(self.symbols)) if symbol is None else [self._col(symbol)]
+        self._decisions.append(Decision(self._t, "*" if symbol is None else symbol, "close", tag=tag))
         ref = None
         for j in cols:
             if request_exit(self._loop.st, j, REASON_SIGNAL):
@@ -171,7 +275,10 @@ class EventContext:
 
     def cancel(self, order: OrderRef | int) -> bool:
         """Cancel a working order or a pending market entry; False when it is no longer working."""
+        self._loop.sync()
         oid = order.id if isinstance(order, OrderRef) else int(order)
+        sym = order.symbol if isinstance(order, OrderRef) else ""
+        self._decisions.append(Decision(self._t, sym, "cancel", size=f"order={oid}"))
         for w in self._loop.working:
             if w.id == oid:
                 self._loop.working.remove(w)
@@ -213,33 +320,73 @@ class EventContext:
         loop.dirty = True
         return ref
 
-    def _submit(self, symbol: str, side: int, quantity: float, kind: str, limit: float | None,
+    def _size(self, action: str, symbol: str, size: tuple[float, ...], quantity: float | None,
+              fraction: float | None, notional: float | None) -> tuple[str, float]:
+        """Return the one size unit given and its value; raise a clear error on any other use."""
+        call = f"ctx.{action}({symbol!r}, ...)"
+        if size:
+            raise EngineError(
+                f"{call}: a positional size {size[0]!r} is ambiguous (units, or a fraction of equity?)",
+                hint=f"write ctx.{action}(symbol, quantity={size[0]!r}) for units, fraction=... for a share "
+                     "of equity or notional=... for an amount of quote currency",
+            )
+        given = {k: v for k, v in (("quantity", quantity), ("fraction", fraction), ("notional", notional))
+                 if v is not None}
+        if len(given) != 1:
+            what = "no size" if not given else f"{' and '.join(given)} together"
+            raise EngineError(f"{call}: {what}; give exactly one of quantity=, fraction= or notional=",
+                              hint="quantity: units (shares, contracts, coins); fraction: share of equity "
+                                   "(0.5 = half); notional: quote currency")
+        unit, value = next(iter(given.items()))
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+                or not math.isfinite(value) or value <= 0:
+            raise EngineError(f"{call}: {unit}={value!r} must be a positive finite number")
+        lev = float(self._loop.settings.leverage)
+        if unit == "fraction" and value > lev:
+            raise EngineError(f"{call}: fraction={value!r} exceeds the run's leverage {lev:g}",
+                              hint="fraction is a share of equity (0.5 = half); raise leverage in the config to "
+                                   "go above it")
+        return unit, float(value)
+
+    def _submit(self, symbol: str, side: int, unit: str, value: float, kind: str, limit: float | None,
                 stop: float | None, stop_loss: float | None, take_profit: float | None, tif: str,
                 tag: str) -> OrderRef:
         if kind not in _KINDS:
             raise EngineError(f"unknown order kind {kind!r}", hint=f"use one of {list(_KINDS)}")
-        if not quantity > 0:
-            raise EngineError(f"order quantity must be positive, got {quantity}")
         j = self._col(symbol)
-        prm = _bracket_vector(quantity, stop_loss, take_profit)
-        if kind == "market":
-            ref = self._market(j, side, prm, tag)
-            return ref if ref is not None else OrderRef(-1, symbol)
         k = _KINDS[kind]
         if (k in (1, 3) and limit is None) or (k in (2, 3) and stop is None):
             raise EngineError(f"a {kind} order needs {'limit and stop' if k == 3 else 'limit' if k == 1 else 'stop'}")
+        prices = tuple((n, float(v)) for n, v in (("limit", limit), ("stop", stop), ("stop_loss", stop_loss),
+                                                  ("take_profit", take_profit)) if v is not None)
+        self._decisions.append(Decision(self._t, symbol, "buy" if side > 0 else "sell", side, kind,
+                                        f"{unit}={value!r}", prices, tag))
+        prm = _bracket_vector(unit, value, stop_loss, take_profit)
+        if kind == "market":
+            ref = self._market(j, side, prm, tag)
+            return ref if ref is not None else OrderRef(-1, symbol)
         ref = self._loop.new_ref(j, tag)
         self._loop.working.append(WorkingOrder(
-            ref.id, j, side, k, float(quantity), float(limit if limit is not None else np.nan),
-            float(stop if stop is not None else np.nan), prm, self._loop.t, tif, tag,
+            ref.id, j, side, k, value if unit == "quantity" else math.nan, float(limit if limit is not None else np.nan),
+            float(stop if stop is not None else np.nan), prm, self._t, tif, tag,
         ))
         return ref
 
 
-def _bracket_vector(quantity: float, stop_loss: float | None, take_profit: float | None) -> np.ndarray:
+def _rule_prices(rules: EntryRules) -> tuple[tuple[str, float], ...]:
+    out = []
+    for name, typ, val in (("stop_loss", rules.stop_loss, rules.stop_value),
+                           ("take_profit", rules.take_profit, rules.target_value),
+                           ("trailing", rules.trailing, rules.trailing_value)):
+        if typ != "none":
+            out.append((f"{name}_{typ}", float(val)))
+    return tuple(out)
+
+
+def _bracket_vector(unit: str, value: float, stop_loss: float | None, take_profit: float | None) -> np.ndarray:
     v = np.zeros(L.NPARAM)
-    v[L.R_SIZE_TYPE] = L.SIZE_QTY
-    v[L.R_SIZE_VAL] = quantity
+    v[L.R_SIZE_TYPE] = _UNITS[unit]
+    v[L.R_SIZE_VAL] = value
     v[L.R_OPP] = 1.0
     if stop_loss is not None:
         v[L.R_SL_TYPE] = L.SL_ABS

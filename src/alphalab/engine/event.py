@@ -5,12 +5,20 @@ market orders at the open, intrabar stop/target exits, working limit/stop orders
 own exits (time stop), ``Strategy.on_bar`` at the close, close fills (when chosen), marking.
 Every fill, fee, slippage, sizing and accounting step is a call of the same numba function the
 compiled loop calls, which is why both paths agree to the last bit on the same decisions.
+
+Speed (the per-bar Python overhead is what a Python strategy waits for): the phases are called
+through one entry point with packed arrays (:mod:`alphalab.engine.event_nb`); bars on which
+nothing can fill are not sent to the compiled phases at all: flat quiet bars are caught up in one
+step, and the steps of inert held bars (no stops, nothing pending) are deferred and run in one
+call before the strategy's next order or equity read (``EventLoop.sync``).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,22 +31,24 @@ from alphalab.engine.accounting_nb import enter_position, exit_position
 from alphalab.engine.assemble import build_result
 from alphalab.engine.backtest import apply_config_costs, instrument_limits, settings_from_config
 from alphalab.engine.config import BacktestConfig
-from alphalab.engine.context import EventContext, WorkingOrder
-from alphalab.engine.kernel_nb import (
-    REASON_OPPOSITE,
-    REASON_SIGNAL,
-    end_phase,
-    new_state,
-    open_phase,
-    rule_exits_all,
-    step_phase,
+from alphalab.engine.context import Decision, EventContext, WorkingOrder
+from alphalab.engine.event_nb import (
+    MODE_END,
+    MODE_OPEN,
+    MODE_RULES,
+    MODE_STEP,
+    hold,
+    phases,
+    state_flags,
+    state_layout,
 )
+from alphalab.engine.kernel_nb import REASON_OPPOSITE, REASON_SIGNAL, new_state
 from alphalab.engine.result import BacktestResult
-from alphalab.engine.rules_nb import order_trigger
+from alphalab.engine.rules_nb import desired_quantity, order_trigger
 from alphalab.engine.simulate import Costs, EntryRules, SimOutput, SimSettings
 from alphalab.strategies.api import FillEvent, OrderRef, Strategy
 
-__all__ = ["EventContext", "EventLoop", "run_strategy"]
+__all__ = ["DecisionLog", "EventContext", "EventLoop", "run_strategy", "strategy_decisions"]
 
 
 class EventLoop:
@@ -50,28 +60,46 @@ class EventLoop:
         self.strategy = strategy
         self.bars = bars
         self.rules = rules
+        self.costs = costs
         self.settings = settings
-        shape = (bars.n_bars, bars.n_assets)
-        atr_arr = np.full(shape, np.nan) if atr is None else np.ascontiguousarray(atr, dtype=np.float64)
-        cols = [np.ascontiguousarray(getattr(bars, c), dtype=np.float64) for c in ("open", "high", "low", "close")]
-        vol = np.ascontiguousarray(bars.volume, dtype=np.float64)
-        self.mkt = (*cols, vol, atr_arr)
-        self.cvec, self.svec = costs.vector(), settings.vector()
-        self.inst = np.ascontiguousarray(np.column_stack([lot, min_notional]), dtype=np.float64)
-        self.group = np.zeros(bars.n_assets, dtype=np.int64)
-        cap = max(256, 8 * bars.n_assets)
-        self.st = new_state(bars.n_assets, np.array([capital]), np.zeros((cap, L.NTR)), np.zeros((cap, L.NOR)))
-        self.counts = np.zeros(3, dtype=np.int64)
+        n, na = bars.n_bars, bars.n_assets
+        # market columns in one (6, T, A) array and the small state tables as views of one flat
+        # buffer: the compiled phases then take 6 arrays instead of 22 (see event_nb)
+        self.mkt3 = np.empty((6, n, na))
+        for i, c in enumerate(("open", "high", "low", "close", "volume")):
+            self.mkt3[i] = getattr(bars, c)
+        self.mkt3[5] = np.nan if atr is None else atr
+        self.mkt = tuple(self.mkt3[i] for i in range(6))
+        cap = max(256, 8 * na)
+        fresh = new_state(na, np.array([capital]), np.zeros((cap, L.NTR)), np.zeros((cap, L.NOR)))
+        off = state_layout(na)
+        self.state = np.zeros(off[-1])
+        shapes = ((na, L.NPOS), (na, L.NPEND), (na, L.NPARAM), (1, L.NACCT), (na, L.KMAX), (L.NCOST,),
+                  (L.NSET,), (na, L.NINST))
+        views = [self.state[off[i]:off[i + 1]].reshape(shape) for i, shape in enumerate(shapes)]
+        for view, value in zip(views, (*fresh[:5], costs.vector(), settings.vector(),
+                                       np.column_stack([lot, min_notional])), strict=True):
+            view[...] = value
+        self.st = (*views[:5], fresh[5], fresh[6])
+        self.cvec, self.svec, self.inst = views[5], views[6], views[7]
+        self.ints = np.zeros(3 + na, dtype=np.int64)
+        self.counts, self.group = self.ints[:3], self.ints[3:]
+        self.curves = np.empty(n * (3 + na))
         self.working: list[WorkingOrder] = []
         self.pending_ids = [-1] * bars.n_assets
         self.record_ids: dict[int, int] = {}
-        self.indicator_cache: dict[Any, dict[str, np.ndarray]] = {}
-        self.t = 0
+        self.decisions: list[Decision] = []  # every order call of the strategy, in order
         self._next_id = 1
         self.dirty = False  # set by the context when the strategy queues a market order
         self._skip_from = -1  # first quiet bar whose curves are not written yet (-1: none)
+        self._defer_from = -1  # first inert bar whose compiled steps are deferred (-1: none), see sync
         self._ffill: np.ndarray | None = None  # forward-filled closes (marks of quiet bars)
         self.ctx = EventContext(self)
+
+    @property
+    def t(self) -> int:
+        """The current bar (kept on the context, which reads it on every call)."""
+        return self.ctx._t
 
     def new_ref(self, column: int, tag: str) -> OrderRef:
         """Return a fresh order handle."""
@@ -115,7 +143,12 @@ class EventLoop:
             st[0][a, L.P_MARK] = self.mkt[0][t, a]
         q = st[0][a, L.P_QTY]
         if q != 0.0 and (q > 0) != (w.side > 0):
-            exit_position(st, self.mkt, self.counts, t, a, 0, w.quantity, px, max(t - 1, 0), REASON_SIGNAL,
+            qty = w.quantity
+            if qty != qty:  # sized as a fraction of equity or a notional: the units at this fill price
+                rate = self.cvec[L.C_MAKER] if maker else self.cvec[L.C_FEE]
+                qty = desired_quantity(int(w.prm[L.R_SIZE_TYPE]), w.prm[L.R_SIZE_VAL],
+                                       st[3][0, L.A_CASH] + st[3][0, L.A_VAL], px, rate, 0.0, 0.0, 0.0)
+            exit_position(st, self.mkt, self.counts, t, a, 0, qty, px, max(t - 1, 0), REASON_SIGNAL,
                           maker, w.kind, self.cvec)
         else:
             enter_position(st, self.mkt, self.counts, t, a, 0, w.side, px, max(t - 1, 0), w.submitted, False,
@@ -157,10 +190,64 @@ class EventLoop:
         On such bars the compiled phases only mark prices and write the curves, which
         ``_catch_up`` reproduces exactly (account value and gross exposure are exactly 0).
         """
-        pos, pend, acct = self.st[0], self.st[1], self.st[3]
-        return bool(acct[0, L.A_VAL] == 0.0 and acct[0, L.A_GROSS] == 0.0 and not self.working
-                    and not pos[:, L.P_QTY].any() and not pend[:, L.Q_SIDE].any()
-                    and not (pend[:, L.Q_EXIT] >= 0.0).any())
+        return not self.working and bool(state_flags(self.state, self.bars.n_assets) & 1)
+
+    def _inert(self) -> bool:
+        """Return True when the compiled phases can only mark prices: positions without stop, target,
+        trailing or time stop, and no pending or working order (so no fill or record can happen)."""
+        return not self.working and bool(state_flags(self.state, self.bars.n_assets) & 2)
+
+    def sync(self) -> None:
+        """Run the compiled steps the loop deferred over inert bars, up to the current bar's open.
+
+        On inert bars (see ``_inert``) the steps only mark and record, and nothing the strategy
+        reads without calling ``sync`` depends on them (the context calls it before reading the
+        equity and before any order), so running them later in one call gives identical results.
+        """
+        t0 = self._defer_from
+        if t0 >= 0:
+            self._defer_from = -1
+            hold(self.state, self.st[5], self.st[6], self.mkt3, self.ints, self.curves, t0, self.ctx._t)
+
+    def _defer(self, t: int, quiet: bool) -> None:
+        """Leave bar ``t``'s compiled step for later: quiet bars are caught up, inert ones synced."""
+        if quiet:
+            if self._skip_from < 0:
+                self._skip_from = t
+        elif self._defer_from < 0:
+            self._defer_from = t
+
+    def _stretch(self, t: int, quiet: bool) -> tuple[int, bool]:
+        """Call ``on_bar`` on quiet (or inert) bars from ``t`` until the strategy makes an order call.
+
+        Returns the bar reached and whether ``on_bar`` already ran there (it made an order call;
+        the loop finishes that bar). Inert stretches stop before the last bar, whose step closes
+        the positions. This is the loop's hot path, so it does no more than that.
+        """
+        ctx, on_bar, decisions = self.ctx, self.strategy.on_bar, self.decisions
+        last = self.bars.n_bars if quiet else self.bars.n_bars - 1
+        nd = len(decisions)
+        self.dirty = False
+        if quiet:
+            t0 = t
+            while t < last:
+                ctx._t = t
+                on_bar(ctx)
+                if len(decisions) != nd:
+                    break
+                t += 1
+            if t > t0 and self._skip_from < 0:
+                self._skip_from = t0
+            return t, t < last
+        while t < last:
+            ctx._t = t
+            on_bar(ctx)
+            if len(decisions) != nd:
+                return t, True
+            if self._defer_from < 0:  # sync (an equity read) may have run the steps so far
+                self._defer_from = t
+            t += 1
+        return t, False
 
     def _catch_up(self, t: int, curves: tuple[np.ndarray, ...]) -> None:
         """Write the curves of the quiet bars ``skip_from .. t-1`` and their marks, as the phases would."""
@@ -187,66 +274,84 @@ class EventLoop:
         Quiet bars (see ``_quiet``) whose strategy submits nothing skip the compiled phases; their
         curves and marks are written in one step before the next compiled call.
         """
-        n_bars, n_assets = self.bars.n_bars, self.bars.n_assets
-        eq, cash, gross = (np.empty((n_bars, 1)) for _ in range(3))
-        posq = np.empty((n_bars, n_assets))
+        n_bars, na = self.bars.n_bars, self.bars.n_assets
+        cb = self.curves
+        eq, cash, gross = (cb[i * n_bars:(i + 1) * n_bars].reshape(n_bars, 1) for i in range(3))
+        posq = cb[3 * n_bars:].reshape(n_bars, na)
         curves = (eq, cash, gross, posq)
         fill_close = self.settings.fill_at_close
-        self.strategy.on_start(self.ctx)
-        st_args = (self.mkt, self.counts)
-        args = (self.group, self.cvec, self.svec, self.inst)
-        counts = self.counts
-        on_bar = self.strategy.on_bar
         ctx = self.ctx
+        self.strategy.on_start(ctx)
+        state, mkt3, ints, counts = self.state, self.mkt3, self.ints, self.counts
+        on_bar = self.strategy.on_bar
         opened = False  # whether bar t's open phase already ran (fused into the previous call)
         quiet = self._quiet()
+        inert = False  # held positions that only need marking: their steps may be deferred (see sync)
         recheck = False
-        for t in range(n_bars):
-            self.t = t
-            working = bool(self.working)
-            if working or t % 32 == 0:
-                self._ensure_capacity(32)  # room for the records of the next 32 bars
-            n0 = counts[1]
-            if not opened and not quiet:
-                self._catch_up(t, curves)
-                open_phase(self.st, *st_args, t, *args, not working)
-            if working:
-                self._catch_up(t, curves)
-                self._work_orders(t)
-                rule_exits_all(self.st, self.mkt, t, fill_close)
-            if counts[1] > n0:
-                self._after(int(n0))
-                quiet = self._quiet()
-            self.dirty = False
-            on_bar(ctx)
+        n_orders = counts.item(L.N_ORDERS)
+        trades, orders = self.st[5], self.st[6]
+        working_list = self.working  # never replaced, only changed in place
+        t = 0
+        while t < n_bars:
+            ctx._t = t
+            called = False  # whether on_bar already ran for bar t (in a stretch that it ended)
+            if (quiet or (inert and opened)) and not working_list:
+                t, called = self._stretch(t, quiet)
+                if t >= n_bars:
+                    break
+                ctx._t = t
+                self._ensure_capacity(32)  # the stretch wrote nothing but may have passed a multiple of 32
+                trades, orders = self.st[5], self.st[6]
+            if not called:
+                working = bool(working_list)
+                if working or t % 32 == 0:
+                    self._ensure_capacity(32)  # room for the records of the next 32 bars
+                    trades, orders = self.st[5], self.st[6]
+                n0 = n_orders
+                if not opened and not quiet:
+                    self._catch_up(t, curves)
+                    n_orders = phases(MODE_OPEN, state, trades, orders, mkt3, ints, cb, t, not working)
+                if working:
+                    self._catch_up(t, curves)
+                    self._work_orders(t)
+                    n_orders = phases(MODE_RULES, state, trades, orders, mkt3, ints, cb, t, False)
+                if n_orders > n0:
+                    self._after(n0)
+                    quiet = self._quiet()
+                    inert = False
+                self.dirty = False
+                on_bar(ctx)
             # with next-open fills nothing happens between this close and the next open, so both
             # phases run in one compiled call; close fills keep them apart (on_fill may react)
             opened = not fill_close and t + 1 < n_bars
-            if quiet and not self.dirty and not self.working:
-                if self._skip_from < 0:
-                    self._skip_from = t
+            t += 1
+            if (quiet or (inert and opened)) and not self.dirty and not working_list:
+                self._defer(t - 1, quiet)
                 continue
-            if self.working:
+            self.sync()
+            if working_list:
                 self._ensure_capacity(32)
-            n1 = counts[1]
-            self._catch_up(t, curves)
-            if opened:
-                step_phase(self.st, *st_args, t, *args, eq, cash, gross, posq, not self.working)
-            else:
-                end_phase(self.st, *st_args, t, *args, eq, cash, gross, posq)
-            changed = counts[1] > n1
+                trades, orders = self.st[5], self.st[6]
+            n1 = n_orders
+            if self._skip_from >= 0:
+                self._catch_up(t - 1, curves)
+            n_orders = phases(MODE_STEP if opened else MODE_END, state, trades, orders, mkt3, ints, cb, t - 1,
+                              not working_list)
+            changed = n_orders > n1
             if changed:
-                self._after(int(n1))
+                self._after(n1)
             if changed or recheck or self.dirty:  # the state can only become quiet through orders
-                quiet = self._quiet()
+                flags = 0 if working_list else state_flags(state, na)
+                quiet = bool(flags & 1)
+                inert = not quiet and not fill_close and bool(flags & 2)
             recheck = changed  # an exit at the open leaves the account value to the next marking
         self._catch_up(n_bars, curves)
-        self.strategy.on_stop(self.ctx)
+        self.strategy.on_stop(ctx)
         if self.counts[L.OVERFLOW]:
             raise EngineError("the event loop's record buffers overflowed", hint="report this as a bug")
         trades = self.st[5][: self.counts[L.N_TRADES]].copy()
         orders = self.st[6][: self.counts[L.N_ORDERS]].copy()
-        return SimOutput(trades, orders, eq, cash, gross, posq, self.group, np.array([eq[0, 0]]))
+        return SimOutput(trades, orders, eq, cash, gross, posq, self.group.copy(), np.array([eq[0, 0]]))
 
 
 def _registry_atr(data: BarArrays, period: int, *, required: bool) -> np.ndarray | None:
@@ -258,6 +363,50 @@ def _registry_atr(data: BarArrays, period: int, *, required: bool) -> np.ndarray
         return None
     inputs = {c: np.ascontiguousarray(data.column(c), dtype=np.float64) for c in ("high", "low", "close")}
     return compute("atr", inputs, period=period)["value"]  # type: ignore[no-any-return]
+
+
+@dataclass
+class DecisionLog:
+    """Every order call a strategy made in one run, and where the run failed (``failed_at`` -1: it did not)."""
+
+    decisions: list[Decision]
+    failed_at: int = -1
+    error: str = ""
+
+
+def _make_loop(strategy: type[Strategy] | Strategy, data: BarArrays, cfg: BacktestConfig,
+               params: Mapping[str, Any] | None, rules: EntryRules | None, costs: Costs | None,
+               atr: np.ndarray | None, atr_period: int) -> EventLoop:
+    if not isinstance(data, BarArrays):
+        raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
+    if params and not isinstance(strategy, type):
+        raise EngineError(f"params were given with an instance of {type(strategy).__name__}, which has its own",
+                          hint="pass the class with params=..., or create the instance with them")
+    strat = strategy(params) if isinstance(strategy, type) else strategy
+    rules = rules or EntryRules()
+    cost = costs or apply_config_costs(Costs(), cfg)
+    if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
+        atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
+    lot, mn = instrument_limits(data.symbols, cfg)
+    return EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
+                     capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)
+
+
+def strategy_decisions(strategy: type[Strategy] | Strategy, data: BarArrays, config: BacktestConfig | None = None,
+                       *, params: Mapping[str, Any] | None = None, atr_period: int = 14) -> DecisionLog:
+    """Run a Python strategy on the event path and return every order call it made, bar by bar.
+
+    An instance is deep-copied first, so each call starts from the same state. An exception
+    raised by the strategy ends the run; the log then names the bar and the error (the
+    look-ahead checker reports it, since an honest strategy runs on any prefix of its data).
+    """
+    strat = copy.deepcopy(strategy) if isinstance(strategy, Strategy) else strategy
+    loop = _make_loop(strat, data, config or BacktestConfig(), params, None, None, None, atr_period)
+    try:
+        loop.run()
+    except Exception as exc:  # reported as the bar where the run broke
+        return DecisionLog(loop.decisions, loop.t, f"{type(exc).__name__}: {exc}")
+    return DecisionLog(loop.decisions)
 
 
 def run_strategy(
@@ -286,18 +435,10 @@ def run_strategy(
     -------
     BacktestResult
     """
-    if not isinstance(data, BarArrays):
-        raise EngineError("data must be BarArrays", hint="use alphalab.data.load_arrays or BarArrays.from_frame")
-    strat = strategy(params) if isinstance(strategy, type) else strategy
     cfg = config or BacktestConfig()
-    rules = rules or EntryRules()
-    cost = costs or apply_config_costs(Costs(), cfg)
-    if atr is None:  # strategies may pass ATR-based rules to ctx.enter at any bar
-        atr = _registry_atr(data, atr_period, required=rules.needs_atr or cost.slippage == "atr_fraction")
-    lot, mn = instrument_limits(data.symbols, cfg)
-    loop = EventLoop(strat, data, rules=rules, costs=cost, settings=settings_from_config(cfg),
-                     capital=cfg.capital, lot=lot, min_notional=mn, atr=atr)
+    loop = _make_loop(strategy, data, cfg, params, rules, costs, atr, atr_period)
     out = loop.run()
+    strat, rules, cost = loop.strategy, loop.rules, loop.costs
     cls = type(strat)
     doc = {"python": f"{cls.__module__}.{cls.__qualname__}", "params": dict(strat.params),
            "rules": dataclasses.asdict(rules), "costs": dataclasses.asdict(cost)}

@@ -1,12 +1,19 @@
-"""``BacktestResult``: everything a backtest produced and what produced it; saved as parquet + json."""
+"""``BacktestResult``: everything a backtest produced and what produced it; saved as parquet + json.
+
+The tables (trades, orders, fills, equity, positions) and the hashes are *deferred*: the engine
+hands the result the kernel's record arrays and a builder per table, and each table is made on
+first access (then kept). A backtest whose caller reads only the metrics never builds the order
+log, and one that is never saved never hashes its bars.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -18,6 +25,64 @@ from alphalab.core.timeframe import Timeframe
 
 RESULT_FORMAT_VERSION = "1"
 _FRAMES = ("trades", "orders", "fills", "equity", "positions")
+SAVE_COMPRESSION = "lz4"
+T = TypeVar("T")
+
+
+class Deferred:
+    """Values made on first access: each name has a ready value or a function that makes it once."""
+
+    __slots__ = ("_done", "_make")
+
+    def __init__(self, **values: Any) -> None:
+        self._make: dict[str, Callable[[], Any]] = {}
+        self._done: dict[str, Any] = {}
+        self.add(**values)
+
+    def add(self, **values: Any) -> None:
+        """Add ready values, or functions of no argument that make them (called at most once)."""
+        for name, value in values.items():
+            if isinstance(value, (str, pd.DataFrame)) or not callable(value):
+                self._done[name] = value
+            else:
+                self._make[name] = value
+
+    def get(self, name: str) -> Any:
+        """Return the value of ``name``, making it now if it was not made yet."""
+        if name not in self._done:
+            self._done[name] = self._make.pop(name)()
+        return self._done[name]
+
+    def set(self, name: str, value: Any) -> None:
+        """Replace the value of ``name`` (its builder, if any, is dropped)."""
+        self._make.pop(name, None)
+        self._done[name] = value
+
+    def built(self) -> tuple[str, ...]:
+        """Return the names whose values exist now."""
+        return tuple(self._done)
+
+    def __repr__(self) -> str:
+        return f"Deferred(built={sorted(self._done)}, pending={sorted(self._make)})"
+
+
+class _Field(Generic[T]):
+    """A result attribute read from (and written to) the result's ``deferred`` values."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Field[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _Field[T]:
+        if obj is None:
+            return self
+        return obj.deferred.get(self.name)  # type: ignore[attr-defined, no-any-return]
+
+    def __set__(self, obj: object, value: T) -> None:
+        obj.deferred.set(self.name, value)  # type: ignore[attr-defined]
 
 
 def run_hash(config: dict[str, Any], data_hash: str, strategy: dict[str, Any], seed: int, version: str) -> str:
@@ -36,42 +101,54 @@ class BacktestResult:
 
     ``trades`` has exactly ``TRADE_COLUMNS``; ``equity`` is indexed by UTC bar time with columns
     ``equity, cash, exposure``; ``positions`` holds the signed quantity per symbol at each close.
+    These five tables and ``data_hash`` / ``run_hash`` live in ``deferred`` (ready values or
+    builders, made on first access); read and assign them as plain attributes.
     """
 
     strategy_id: str
     strategy_name: str
     symbols: tuple[str, ...]
     timeframe: Timeframe
-    trades: pd.DataFrame
-    orders: pd.DataFrame
-    fills: pd.DataFrame
-    equity: pd.DataFrame
-    positions: pd.DataFrame
     bars: BarArrays
     config: dict[str, Any]
-    data_hash: str
-    run_hash: str
     seed: int
     version: str
     fill_timing: FillTiming
     periods_per_year: float
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
     strategy: dict[str, Any] = field(default_factory=dict)
+    deferred: Deferred = field(default_factory=Deferred, repr=False, compare=False)
+
+    trades = _Field[pd.DataFrame]()
+    orders = _Field[pd.DataFrame]()
+    fills = _Field[pd.DataFrame]()
+    equity = _Field[pd.DataFrame]()
+    positions = _Field[pd.DataFrame]()
+    data_hash = _Field[str]()
+    run_hash = _Field[str]()
 
     @property
     def final_equity(self) -> float:
         """Equity at the last bar."""
         return float(self.equity["equity"].iloc[-1]) if len(self.equity) else float("nan")
 
-    def save(self, directory: str | Path) -> Path:
-        """Write the result to ``directory`` (parquet tables, ``bars.parquet``, ``meta.json``); return it."""
+    def save(self, directory: str | Path, *, indicators: bool = False, compression: str = SAVE_COMPRESSION) -> Path:
+        """Write the result to ``directory`` and return it.
+
+        Parquet tables (columnar, ``compression`` codec: ``lz4`` by default, fast to write and
+        read), ``bars.parquet`` and ``meta.json``; the indicator arrays (``indicators.npz``) only
+        when ``indicators`` is true, since they are as large as the bars and rebuilt by rerunning.
+        """
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         for name in _FRAMES:
-            getattr(self, name).to_parquet(d / f"{name}.parquet")
-        _bars_table(self.bars).to_parquet(d / "bars.parquet")
-        if self.indicators:
-            np.savez_compressed(d / "indicators.npz", **self.indicators)  # type: ignore[arg-type]
+            getattr(self, name).to_parquet(d / f"{name}.parquet", compression=compression)
+        _bars_table(self.bars).to_parquet(d / "bars.parquet", compression=compression)
+        stale = d / "indicators.npz"
+        if indicators and self.indicators:
+            np.savez(stale, **self.indicators)  # type: ignore[arg-type]
+        elif stale.exists():
+            stale.unlink()
         meta = {
             "format": RESULT_FORMAT_VERSION,
             "strategy_id": self.strategy_id,
@@ -111,15 +188,13 @@ class BacktestResult:
             timeframe=tf,
             bars=bars,
             config=meta["config"],
-            data_hash=meta["data_hash"],
-            run_hash=meta["run_hash"],
             seed=int(meta["seed"]),
             version=meta["version"],
             fill_timing=FillTiming(meta["fill_timing"]),
             periods_per_year=float(meta["periods_per_year"]),
             indicators=indicators,
             strategy=meta.get("strategy", {}),
-            **frames,
+            deferred=Deferred(data_hash=meta["data_hash"], run_hash=meta["run_hash"], **frames),
         )
 
 

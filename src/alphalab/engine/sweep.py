@@ -124,13 +124,16 @@ def shared_indicators() -> Iterator[None]:
     if original is None:  # the compiler changed shape: run without sharing
         yield
         return
-    cache: dict[tuple[str, int], Any] = {}
+    cache: dict[tuple[str, int], tuple[BarArrays, Any]] = {}
 
     def memo(spec: Any, bars: BarArrays) -> Any:
+        # the entry keeps its bars alive, so no other bars (a per-calendar part, higher-timeframe
+        # bars) can be given the same id while the block lasts and be served these values
         key = (spec.model_dump_json(), id(bars))
-        if key not in cache:
-            cache[key] = original(spec, bars)
-        return cache[key]
+        hit = cache.get(key)
+        if hit is None or hit[0] is not bars:
+            hit = cache[key] = (bars, original(spec, bars))
+        return hit[1]
 
     compiler._compute_one = memo
     try:

@@ -13,9 +13,17 @@ Deliberate differences from TA-Lib (all tested):
 
 - Zero denominators use exact zero tests (no 1e-8 floors, so coins priced at 1e-5 work); the
   TA-Lib in use (0.6 C library) agrees, and tests pin low-priced and fractional-volume cases.
-- MFI: typical-price changes at float-noise level (~1e-14, from split adjustment) are classified
-  by their exact sign; TA-Lib classifies a few differently, so its parity test rounds to 1e-8
-  and the raw data is pinned against a pandas reference instead.
+- Ties: MFI and OBV decide a move from consecutive typical prices (closes) and CCI measures its
+  window relative to the newest typical price; values within 8 ulps of each other
+  (:data:`alphalab.indicators.nb_core.TIE_REL`) are a tie, not a move, because a typical price
+  ``(h + l + c) / 3`` carries ulps of rounding. TA-Lib uses the exact sign. Larger noise in the
+  data (split-adjusted AAPL has typical-price "moves" of 13-220 ulps) is counted as a move, as in
+  TA-Lib, so the MFI parity test rounds that noise away and the raw data is pinned to pandas.
+- Rolling variance (stddev, zscore, bbands, hv) and the regression slope do not use TA-Lib's
+  running sums of x and x², which cancel most digits on FX-like prices: they keep shifted sums
+  with an error budget and recompute a window exactly when needed (see
+  :mod:`alphalab.indicators.nb_stats`); results agree with exact rational arithmetic to 1e-9
+  relative, a flat window gives exactly 0, and agree with TA-Lib wherever TA-Lib is accurate.
 - Seeding, warm-up and multi-output alignment follow TA-Lib: EMAs seed with the SMA of the first
   ``period`` values, MACD seeds its fast EMA at bar ``slow - 1`` as TA-Lib does, and MACD, STOCH
   and STOCHRSI start all outputs at the common warm-up.

@@ -13,42 +13,63 @@ import numpy as np
 from alphalab.indicators.nb_core import (
     NAN,
     any_nan,
+    column,
+    direction,
     extreme_into,
     first_row,
     gather,
+    gather_c,
     nan_fill,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
+    tie_snap,
     true_range,
     valid_rows,
-    wilder_feed,
+    wilder_factors,
 )
 
 
-@numba.njit(cache=True, inline="always")
-def rsi_step(d, pos, ag, al, period):  # type: ignore[no-untyped-def]
-    """Feed the ``pos``-th price change ``d`` to Wilder's RSI; return (rsi, ag, al); 0 when flat."""
-    g, ag = wilder_feed(d if d > 0.0 else 0.0, pos, ag, period)
-    lo, al = wilder_feed(-d if d < 0.0 else 0.0, pos, al, period)
-    if pos < period - 1:
-        return NAN, ag, al
-    total = g + lo
-    return (100.0 * (g / total) if total != 0.0 else 0.0), ag, al
-
-
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"contract"})
 def rsi_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Wilder's RSI; the first value is at bar ``period``."""
+    """Wilder's RSI; the first value is at bar ``period``; 0 when flat.
+
+    Written for speed: the seed and the recursion are separate loops without per-bar branches
+    on the warm-up, and a NaN input is detected once, after the loop (a NaN change poisons
+    ``bad``), so the loop body is the two Wilder steps and the ratio.
+    """
+    n = x.shape[0]
+    m = min(period + 1, n)
     ag = al = 0.0
-    for i in range(x.shape[0]):
-        if np.isnan(x[i]):
-            return False
+    bad = False
+    for i in range(m):
+        out[i] = NAN
         if i == 0:
-            out[i] = NAN
+            bad |= np.isnan(x[0])
             continue
-        out[i], ag, al = rsi_step(x[i] - x[i - 1], i - 1, ag, al, period)
-    return True
+        d = x[i] - x[i - 1]
+        bad |= np.isnan(d)
+        ag += d if d > 0.0 else 0.0
+        al += -d if d < 0.0 else 0.0
+    if bad:
+        return False
+    if n <= period:
+        return True
+    ag /= period
+    al /= period
+    total = ag + al
+    out[period] = 100.0 * (ag / total) if total != 0.0 else 0.0
+    a, b = wilder_factors(period)
+    for i in range(period + 1, n):
+        d = x[i] - x[i - 1]
+        bad |= np.isnan(d)
+        ag = ag * a + (d if d > 0.0 else 0.0) * b
+        al = al * a + (-d if d < 0.0 else 0.0) * b
+        total = ag + al
+        out[i] = 100.0 * (ag / total) if total != 0.0 else 0.0
+    return not bad
 
 
 @numba.njit(cache=True)
@@ -58,10 +79,13 @@ def rsi_nb(close, period, out):  # type: ignore[no-untyped-def]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not rsi_into(close[s:, j], period, out[s:, j]):
+        o = out_column(out, j, s)
+        if rsi_into(column(close, j, s), period, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            rsi_into(gather(close, idx, j), period, tmp)
+            tmp = np.empty(idx.shape[0])
+            rsi_into(gather_c(close, idx, j), period, tmp)
             restore(out, idx, j, tmp)
 
 
@@ -186,7 +210,12 @@ def stochrsi_nb(close, period, k_period, d_period, smooth_k, outs):  # type: ign
 
 @numba.njit(cache=True)
 def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
-    """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads)."""
+    """CCI of the typical price; the window lives twice in a ring of ``2 * period`` (contiguous reads).
+
+    The window is taken relative to the newest typical price (``tie_snap``: exact differences,
+    ties within a few ulps set to 0), so the mean and the mean deviation carry no rounding of the
+    price level and |CCI| never exceeds its bound ``period / (2 * 0.015)``.
+    """
     ring = np.empty(2 * period)
     c = 0
     for i in range(close.shape[0]):
@@ -201,13 +230,12 @@ def cci_into(high, low, close, period, out):  # type: ignore[no-untyped-def]
             continue
         total = 0.0
         for k in range(c, c + period):
-            total += ring[k]
+            total += tie_snap(ring[k], tp)
         mean = total / period
         dev = 0.0
         for k in range(c, c + period):
-            dev += abs(ring[k] - mean)
-        num = tp - mean
-        out[i] = num / (0.015 * (dev / period)) if num != 0.0 and dev != 0.0 else 0.0
+            dev += abs(tie_snap(ring[k], tp) - mean)
+        out[i] = -mean / (0.015 * (dev / period)) if mean != 0.0 and dev != 0.0 else 0.0
     return True
 
 
@@ -308,14 +336,19 @@ def willr_nb(high, low, close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-def]
-    """Money flow index from running sums; the last ``period`` flows live in ring buffers."""
+    """Money flow index from running sums; the last ``period`` flows live in ring buffers.
+
+    A typical price within a few ulps of the previous one is a tie (``direction``): no flow. A
+    side with no flow left in the window has a sum of exactly 0 (not the round-off of the flows
+    that left it), so a window of only falls gives exactly 0 and one of only rises exactly 100.
+    """
     n = close.shape[0]
     pos = np.empty(period)
     neg = np.empty(period)
     c = 0
     tp_prev = 0.0
-    pos_sum = 0.0
-    neg_sum = 0.0
+    pos_sum = neg_sum = 0.0
+    pos_n = neg_n = 0
     for i in range(n):
         if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]) or np.isnan(volume[i]):
             return False
@@ -324,21 +357,28 @@ def mfi_into(high, low, close, volume, period, out):  # type: ignore[no-untyped-
             tp_prev = tp
             out[i] = NAN
             continue
-        p = tp * volume[i] if tp > tp_prev else 0.0
-        m = tp * volume[i] if tp < tp_prev else 0.0
+        way = direction(tp, tp_prev)
         tp_prev = tp
+        p = tp * volume[i] if way > 0 else 0.0
+        m = tp * volume[i] if way < 0 else 0.0
         pos[c] = p
         neg[c] = m
         c = c + 1 if c + 1 < period else 0
         pos_sum += p
         neg_sum += m
+        pos_n += p != 0.0
+        neg_n += m != 0.0
         if i < period:
             out[i] = NAN
             continue
+        pos_sum = pos_sum if pos_n > 0 else 0.0
+        neg_sum = neg_sum if neg_n > 0 else 0.0
         total = pos_sum + neg_sum
         out[i] = 100.0 * (pos_sum / total) if total > 0.0 else 0.0
         pos_sum -= pos[c]
         neg_sum -= neg[c]
+        pos_n -= pos[c] != 0.0
+        neg_n -= neg[c] != 0.0
     return True
 
 
@@ -363,51 +403,71 @@ def mfi_nb(high, low, close, volume, period, out):  # type: ignore[no-untyped-de
             restore(out, idx, j, tmp)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def directional_move(high, low, close, i):  # type: ignore[no-untyped-def]
+    """(+DM, -DM, true range) of bar ``i >= 1``, as TA-Lib decides them."""
+    up = high[i] - high[i - 1]
+    down = low[i - 1] - low[i]
+    plus = minus = 0.0
+    if down > 0.0 and up < down:
+        minus = down
+    elif up > 0.0 and up > down:
+        plus = up
+    return plus, minus, true_range(high, low, close, i)
+
+
+@numba.njit(cache=True, inline="always")
+def di_step(high, low, close, i, a, sums):  # type: ignore[no-untyped-def]
+    """One Wilder step of the +DM/-DM/TR sums (``sums`` updated); return (+DI, -DI, DX, has_dx)."""
+    plus, minus, tr = directional_move(high, low, close, i)
+    sp = sums[0] * a + plus
+    sm = sums[1] * a + minus
+    st = sums[2] * a + tr
+    sums[0] = sp
+    sums[1] = sm
+    sums[2] = st
+    p = 100.0 * (sp / st) if st > 0.0 else 0.0
+    m = 100.0 * (sm / st) if st > 0.0 else 0.0
+    has_dx = st > 0.0 and p + m > 0.0
+    return p, m, (100.0 * (abs(m - p) / (m + p)) if has_dx else 0.0), has_dx
+
+
+@numba.njit(cache=True, fastmath={"contract"})
 def adx_into(high, low, close, period, adx, pdi, mdi):  # type: ignore[no-untyped-def]
-    """ADX, +DI and -DI with TA-Lib's Wilder sums (+DI/-DI from bar ``period``, ADX from ``2*period-1``)."""
-    sp = sm = st = dx_sum = prev_adx = 0.0
-    for i in range(close.shape[0]):
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i]):
-            return False
-        adx[i] = NAN
-        pdi[i] = NAN
-        mdi[i] = NAN
-        if i == 0:
-            continue
-        up = high[i] - high[i - 1]
-        down = low[i - 1] - low[i]
-        plus = minus = 0.0
-        if down > 0.0 and up < down:
-            minus = down
-        elif up > 0.0 and up > down:
-            plus = up
-        tr = true_range(high, low, close, i)
-        if i < period:
-            sp += plus
-            sm += minus
-            st += tr
-            continue
-        sp = sp - sp / period + plus
-        sm = sm - sm / period + minus
-        st = st - st / period + tr
-        p = 100.0 * (sp / st) if st > 0.0 else 0.0
-        m = 100.0 * (sm / st) if st > 0.0 else 0.0
-        pdi[i] = p
-        mdi[i] = m
-        has_dx = st > 0.0 and p + m > 0.0
-        dx = 100.0 * (abs(m - p) / (m + p)) if has_dx else 0.0
-        if i < 2 * period - 1:
-            dx_sum += dx
-        elif i == 2 * period - 1:
-            dx_sum += dx
-            prev_adx = dx_sum / period
-            adx[i] = prev_adx
-        else:
-            if has_dx:
-                prev_adx = (prev_adx * (period - 1) + dx) / period
-            adx[i] = prev_adx
-    return True
+    """ADX, +DI and -DI with TA-Lib's Wilder sums (+DI/-DI from bar ``period``, ADX from ``2*period-1``).
+
+    The sums step as ``sum * a + move`` and the ADX as ``adx * a + dx * b``
+    (:func:`alphalab.indicators.nb_core.wilder_factors`); warm-up, seed and recursion are separate
+    loops and NaN inputs are reported after them.
+    """
+    n = close.shape[0]
+    bad = False
+    sums = np.zeros(3)
+    for i in range(min(period, n)):
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        adx[i] = pdi[i] = mdi[i] = NAN
+        if i > 0:
+            plus, minus, tr = directional_move(high, low, close, i)
+            sums[0] += plus
+            sums[1] += minus
+            sums[2] += tr
+    if bad:
+        return False
+    a, b = wilder_factors(period)
+    dx_sum = 0.0
+    for i in range(period, min(2 * period, n)):
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        pdi[i], mdi[i], dx, _ = di_step(high, low, close, i, a, sums)
+        dx_sum += dx
+        adx[i] = dx_sum / period if i == 2 * period - 1 else NAN
+    prev = dx_sum / period
+    for i in range(2 * period, n):
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(close[i])
+        pdi[i], mdi[i], dx, has_dx = di_step(high, low, close, i, a, sums)
+        if has_dx:
+            prev = prev * a + dx * b
+        adx[i] = prev
+    return not bad
 
 
 @numba.njit(cache=True)
@@ -419,12 +479,16 @@ def adx_nb(high, low, close, period, outs):  # type: ignore[no-untyped-def]
         s = first_row(ins, j)
         for o in outs:
             nan_head(o, j, s)
-        o0, o1, o2 = outs[0][s:, j], outs[1][s:, j], outs[2][s:, j]
-        if not adx_into(high[s:, j], low[s:, j], close[s:, j], period, o0, o1, o2):
+        o0, o1, o2 = out_column(outs[0], j, s), out_column(outs[1], j, s), out_column(outs[2], j, s)
+        if adx_into(column(high, j, s), column(low, j, s), column(close, j, s), period, o0, o1, o2):
+            put_column(outs[0], j, s, o0)
+            put_column(outs[1], j, s, o1)
+            put_column(outs[2], j, s, o2)
+        else:
             idx = valid_rows(ins, j)
             k = idx.shape[0]
-            tmp = (scratch(k), scratch(k), scratch(k))
-            h, lo, c = gather(high, idx, j), gather(low, idx, j), gather(close, idx, j)
+            tmp = (np.empty(k), np.empty(k), np.empty(k))
+            h, lo, c = gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j)
             adx_into(h, lo, c, period, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])

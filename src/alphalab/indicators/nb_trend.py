@@ -28,6 +28,7 @@ from alphalab.indicators.nb_core import (
     wilder_feed,
     wma_into,
 )
+from alphalab.indicators.nb_stats import linreg_slope_into
 
 
 @numba.njit(cache=True)
@@ -285,35 +286,6 @@ def macd_nb(close, fast, slow, signal, outs):  # type: ignore[no-untyped-def]
             macd_into(gather(close, idx, j), fast, slow, signal, tmp[0], tmp[1], tmp[2])
             for m in range(3):
                 restore(outs[m], idx, j, tmp[m])
-
-
-@numba.njit(cache=True)
-def linreg_slope_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Least-squares slope of the last ``period`` values against 0..period-1, in O(1) per bar."""
-    n = x.shape[0]
-    sx = period * (period - 1) / 2.0
-    sxx = period * (period - 1) * (2.0 * period - 1) / 6.0
-    div = period * sxx - sx * sx
-    wsum = 0.0
-    total = 0.0
-    m = min(period - 1, n)
-    for i in range(m):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        wsum += v * i
-        total += v
-        out[i] = NAN
-    for i in range(m, n):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        wsum += v * (period - 1)
-        total += v
-        out[i] = (period * wsum - sx * total) / div
-        total -= x[i - period + 1]
-        wsum -= total
-    return True
 
 
 @numba.njit(cache=True)

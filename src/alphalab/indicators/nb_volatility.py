@@ -11,49 +11,49 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    any_nan,
+    column,
     ema_feed,
     extreme_into,
     first_row,
     gather,
+    gather_c,
+    nan_fill,
     nan_head,
+    out_column,
+    put_column,
     restore,
     scratch,
     true_range,
     valid_rows,
-    var_into,
+    wilder_factors,
     wilder_feed,
 )
+from alphalab.indicators.nb_stats import BANDS, STDDEV, VARIANCE, ZSCORE, moments_into, var_into
 
 
 @numba.njit(cache=True)
 def bbands_into(x, period, std, mid, up, lo, pb, bw):  # type: ignore[no-untyped-def]
-    """Bollinger Bands of one compact series from running sums of x and x² (one pass)."""
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        if i < period - 1:
-            mid[i] = up[i] = lo[i] = pb[i] = bw[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        sd = np.sqrt(var if var > 0.0 else 0.0)
-        u = m1 + std * sd
-        low = m1 - std * sd
-        width = u - low
-        mid[i] = m1
-        up[i] = u
-        lo[i] = low
-        pb[i] = (v - low) / width if width != 0.0 else 0.5
-        bw[i] = width / m1 if m1 != 0.0 else 0.0
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
+    """Bollinger Bands of one compact series from the stable rolling moments.
+
+    %b is ``0.5 + z / (2 * std)`` with the centred z-score (exact to ~1e-10 even when the band
+    is narrower than the price's ulp), bandwidth ``2 * std * sd / mean``; a zero-width band gives
+    %b 0.5 and bandwidth 0. The moments pass leaves the std in ``up`` and the deviation in ``pb``.
+    """
+    n = x.shape[0]
+    if not moments_into(x, period, BANDS, mid, up, pb):
+        return False
+    m = min(period - 1, n)
+    for o in (up, lo, pb, bw):
+        nan_fill(o, 0, m)
+    for i in range(m, n):
+        m1 = mid[i]
+        half = std * up[i]
+        dev = pb[i]
+        up[i] = m1 + half
+        lo[i] = m1 - half
+        pb[i] = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
+        bw[i] = 2.0 * half / m1 if m1 != 0.0 else 0.0
     return True
 
 
@@ -78,36 +78,56 @@ def bbands_nb(close, period, std, outs):  # type: ignore[no-untyped-def]
                 restore(outs[m], idx, j, tmp[m])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"contract"})
 def atr_into(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close)."""
-    prev = 0.0
-    for i in range(close.shape[0]):
+    """Wilder's ATR (first value at bar ``period``); with ``pct`` in percent of the close (0 on a 0 close).
+
+    Seed and recursion in separate loops; NaN inputs are collected in ``bad`` and reported after
+    the loop (as :func:`alphalab.indicators.nb_momentum.rsi_into`).
+    """
+    n = close.shape[0]
+    m = min(period + 1, n)
+    bad = False
+    total = 0.0
+    for i in range(m):
+        bad |= np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(close[i])
+        out[i] = NAN
+        if i > 0:
+            total += true_range(high, low, close, i)
+    if bad:
+        return False
+    if n <= period:
+        return True
+    prev = total / period
+    c = close[period]
+    out[period] = prev if not pct else ((prev / c) * 100.0 if c != 0.0 else 0.0)
+    a, b = wilder_factors(period)
+    for i in range(period + 1, n):
         c = close[i]
-        if np.isnan(high[i]) or np.isnan(low[i]) or np.isnan(c):
-            return False
-        if i == 0:
-            out[i] = NAN
-            continue
-        v, prev = wilder_feed(true_range(high, low, close, i), i - 1, prev, period)
-        if pct and i >= period:
-            v = (v / c) * 100.0 if c != 0.0 else 0.0
-        out[i] = v
-    return True
+        bad |= np.isnan(high[i]) | np.isnan(low[i]) | np.isnan(c)
+        prev = prev * a + true_range(high, low, close, i) * b
+        if pct:
+            out[i] = (prev / c) * 100.0 if c != 0.0 else 0.0
+        else:
+            out[i] = prev
+    return not bad
 
 
 @numba.njit(cache=True)
 def atr_cols(high, low, close, period, pct, out):  # type: ignore[no-untyped-def]
-    """Column driver of :func:`atr_into`."""
+    """Column driver of :func:`atr_into` (C-contiguous columns, see :func:`alphalab.indicators.nb_core.column`)."""
     a = close.shape[1]
     ins = (high, low, close)
     for j in range(a):
         s = first_row(ins, j)
         nan_head(out, j, s)
-        if not atr_into(high[s:, j], low[s:, j], close[s:, j], period, pct, out[s:, j]):
+        o = out_column(out, j, s)
+        if atr_into(column(high, j, s), column(low, j, s), column(close, j, s), period, pct, o):
+            put_column(out, j, s, o)
+        else:
             idx = valid_rows(ins, j)
-            tmp = scratch(idx.shape[0])
-            atr_into(gather(high, idx, j), gather(low, idx, j), gather(close, idx, j), period, pct, tmp)
+            tmp = np.empty(idx.shape[0])
+            atr_into(gather_c(high, idx, j), gather_c(low, idx, j), gather_c(close, idx, j), period, pct, tmp)
             restore(out, idx, j, tmp)
 
 
@@ -207,56 +227,29 @@ def extreme_cols(close, period, is_max, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def zscore_into(x, period, out):  # type: ignore[no-untyped-def]
-    """Rolling z-score (x - mean) / population std from running sums; 0 when the std is 0."""
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        v = x[i]
-        if np.isnan(v):
-            return False
-        t1 += v
-        t2 += v * v
-        if i < period - 1:
-            out[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        sd = np.sqrt(var if var > 0.0 else 0.0)
-        out[i] = (v - m1) / sd if sd > 0.0 else 0.0
-        old = x[i - period + 1]
-        t1 -= old
-        t2 -= old * old
-    return True
-
-
-@numba.njit(cache=True)
-def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
-    """Rolling population standard deviation."""
+def var_cols(close, period, what, out):  # type: ignore[no-untyped-def]
+    """Column driver of :func:`alphalab.indicators.nb_stats.var_into`."""
     a = close.shape[1]
     for j in range(a):
         s = first_row((close,), j)
         nan_head(out, j, s)
-        if not var_into(close[s:, j], period, True, out[s:, j]):
+        if not var_into(close[s:, j], period, what, out[s:, j]):
             idx = valid_rows((close,), j)
             tmp = scratch(idx.shape[0])
-            var_into(gather(close, idx, j), period, True, tmp)
+            var_into(gather(close, idx, j), period, what, tmp)
             restore(out, idx, j, tmp)
+
+
+@numba.njit(cache=True)
+def stddev_nb(close, period, out):  # type: ignore[no-untyped-def]
+    """Rolling population standard deviation (numerically stable, see :mod:`alphalab.indicators.nb_stats`)."""
+    var_cols(close, period, STDDEV, out)
 
 
 @numba.njit(cache=True)
 def zscore_nb(close, period, out):  # type: ignore[no-untyped-def]
     """Rolling z-score (x - SMA) / population std; 0 when the std is 0."""
-    a = close.shape[1]
-    for j in range(a):
-        s = first_row((close,), j)
-        nan_head(out, j, s)
-        if not zscore_into(close[s:, j], period, out[s:, j]):
-            idx = valid_rows((close,), j)
-            tmp = scratch(idx.shape[0])
-            zscore_into(gather(close, idx, j), period, tmp)
-            restore(out, idx, j, tmp)
+    var_cols(close, period, ZSCORE, out)
 
 
 @numba.njit(cache=True)
@@ -273,33 +266,19 @@ def lowest_nb(close, period, out):  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True)
 def hv_into(x, period, scale, root_ppy, out):  # type: ignore[no-untyped-def]
-    """Historical volatility of one compact series; the last ``period`` log returns live in a ring."""
-    ring = np.empty(period)
-    c = 0
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(x.shape[0]):
-        if np.isnan(x[i]):
-            return False
-        if i == 0:
-            out[i] = NAN
-            continue
-        r = np.log(x[i] / x[i - 1])
-        ring[c] = r
-        c = c + 1 if c + 1 < period else 0
-        t1 += r
-        t2 += r * r
-        if i < period:
-            out[i] = NAN
-            continue
-        m1 = t1 / period
-        m2 = t2 / period
-        var = m2 - m1 * m1
-        var = var if var > 0.0 else 0.0
-        out[i] = np.sqrt(var * scale) * root_ppy
-        old = ring[c]
-        t1 -= old
-        t2 -= old * old
+    """Historical volatility of one compact series: the stable rolling variance of its log returns."""
+    n = x.shape[0]
+    if any_nan(x):
+        return False
+    if n == 0:
+        return True
+    out[0] = NAN
+    r = scratch(n - 1)
+    for i in range(1, n):
+        r[i - 1] = np.log(x[i] / x[i - 1])
+    var_into(r, period, VARIANCE, out[1:])
+    for i in range(1, n):
+        out[i] = np.sqrt(out[i] * scale) * root_ppy
     return True
 
 

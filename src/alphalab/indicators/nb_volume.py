@@ -11,6 +11,7 @@ import numpy as np
 
 from alphalab.indicators.nb_core import (
     NAN,
+    direction,
     first_row,
     gather,
     nan_head,
@@ -25,7 +26,10 @@ NS_PER_DAY = 86_400_000_000_000
 
 @numba.njit(cache=True)
 def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
-    """On-balance volume of one compact series, starting at the first bar's volume."""
+    """On-balance volume of one compact series, starting at the first bar's volume.
+
+    A close within a few ulps of the previous one is a tie (``direction``): the volume is not counted.
+    """
     total = 0.0
     for i in range(close.shape[0]):
         c = close[i]
@@ -34,10 +38,12 @@ def obv_into(close, volume, out):  # type: ignore[no-untyped-def]
             return False
         if i == 0:
             total = v
-        elif c > close[i - 1]:
-            total += v
-        elif c < close[i - 1]:
-            total -= v
+        else:
+            way = direction(c, close[i - 1])
+            if way > 0:
+                total += v
+            elif way < 0:
+                total -= v
         out[i] = total
     return True
 

@@ -8,10 +8,31 @@ batch cores starting at the first valid value of a series whose warm-up is NaN.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
+from alphalab.indicators.nb_core import TIE_REL
+from alphalab.indicators.nb_stats import TOL
+
 NAN = float("nan")
+
+
+def direction(a: float, prev: float) -> int:
+    """Twin of :func:`alphalab.indicators.nb_core.direction`: +1, -1, or 0 on a tie within ``TIE_REL``."""
+    d = a - prev
+    tol = TIE_REL * max(abs(a), abs(prev))
+    if d > tol:
+        return 1
+    if d < -tol:
+        return -1
+    return 0
+
+
+def tie_snap(a: float, ref: float) -> float:
+    """Twin of :func:`alphalab.indicators.nb_core.tie_snap`: ``a - ref``, 0 on a tie."""
+    d = a - ref
+    return 0.0 if abs(d) <= TIE_REL * max(abs(a), abs(ref)) else d
 
 
 class Streaming:
@@ -168,41 +189,92 @@ class RollingExtreme:
         return dq[0][1] if self.i >= self.period else NAN
 
 
-class RollingVar:
-    """Population variance from running sums of x and x², clipped at 0."""
+def window_moments(window: Sequence[float], k: float) -> tuple[float, float, float, float]:
+    """Twin of :func:`alphalab.indicators.nb_stats.window_moments` over a whole window."""
+    n = len(window)
+    s1 = 0.0
+    s2 = 0.0
+    for x in window:
+        d = x - k
+        s1 += d
+        s2 += d * d
+    md = s1 / n
+    ss = 0.0
+    c = 0.0
+    for x in window:
+        e = (x - k) - md
+        ss += e * e
+        c += e
+    nv = ss - c * c / n
+    return s1, s2, md, (nv if nv > 0.0 else 0.0)
 
-    __slots__ = ("period", "t1", "t2", "window")
+
+class RollingVar:
+    """Stable rolling mean and population variance: shifted running sums with an error budget.
+
+    The same operations, in the same order, as :func:`alphalab.indicators.nb_stats.moments_step`
+    (see :mod:`alphalab.indicators.nb_stats` for the method).
+    """
+
+    __slots__ = ("e1", "e2", "inv", "k", "period", "s1", "s2", "window")
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.inv = 1.0 / period
         self.window: deque[float] = deque(maxlen=period)
-        self.t1 = 0.0
-        self.t2 = 0.0
+        self.k = self.s1 = self.s2 = 0.0
+        self.e1 = self.e2 = math.inf
+
+    def moments(self, x: float) -> tuple[float, float, float]:
+        """Feed ``x``; return (mean, variance, x - mean) of the window, NaN during the warm-up."""
+        if x != x:
+            return NAN, NAN, NAN
+        w = self.window
+        w.append(x)
+        n = self.period
+        if len(w) < n:
+            return NAN, NAN, NAN
+        inv = self.inv
+        k = self.k
+        d = x - k
+        s1 = self.s1 + d
+        s2 = self.s2 + d * d
+        e1 = self.e1 + abs(s1)
+        e2 = self.e2 + (s2 + d * d)
+        nv = s2 - s1 * s1 * inv
+        if nv <= TOL * (e2 + e1 * e1 * inv):
+            k = x
+            s1, s2, md, nv = window_moments(w, k)
+            e1 = abs(s1)
+            e2 = s2
+        else:
+            md = s1 * inv
+            nv = nv if nv > 0.0 else 0.0
+        d = w[0] - k
+        s1 -= d
+        s2 -= d * d
+        self.k, self.s1, self.s2 = k, s1, s2
+        self.e1 = e1 + abs(s1)
+        self.e2 = e2 + (s2 + d * d)
+        return k + md, nv * inv, (x - k) - md
 
     def update(self, x: float) -> float:
-        if x != x:
-            return NAN
-        self.window.append(x)
-        self.t1 += x
-        self.t2 += x * x
-        if len(self.window) < self.period:
-            return NAN
-        m1 = self.t1 / self.period
-        m2 = self.t2 / self.period
-        var = m2 - m1 * m1
-        old = self.window[0]
-        self.t1 -= old
-        self.t2 -= old * old
-        return var if var > 0.0 else 0.0
+        """Feed ``x``; return the population variance of the window (NaN during the warm-up)."""
+        return self.moments(x)[1]
 
 
 class Wilder:
-    """Wilder's smoothing: mean of the first ``period`` values, then (prev*(period-1) + x) / period."""
+    """Wilder's smoothing: mean of the first ``period`` values, then ``prev * a + x * b``.
 
-    __slots__ = ("period", "prev", "seed")
+    ``a = (period - 1) / period`` and ``b = 1 / period``, as :func:`alphalab.indicators.nb_core.wilder_factors`.
+    """
+
+    __slots__ = ("a", "b", "period", "prev", "seed")
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.a = (period - 1.0) / period
+        self.b = 1.0 / period
         self.seed: list[float] = []
         self.prev = NAN
 
@@ -210,7 +282,7 @@ class Wilder:
         if x != x:
             return NAN
         if self.prev == self.prev:
-            self.prev = (self.prev * (self.period - 1) + x) / self.period
+            self.prev = self.prev * self.a + x * self.b
             return self.prev
         self.seed.append(x)
         if len(self.seed) < self.period:

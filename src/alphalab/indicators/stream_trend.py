@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from alphalab.indicators.nb_stats import TOL
 from alphalab.indicators.stream_core import (
     NAN,
     Atr,
@@ -22,6 +23,7 @@ from alphalab.indicators.stream_core import (
     Streaming,
     TrueRange,
     Wma,
+    tie_snap,
 )
 
 
@@ -99,28 +101,50 @@ class MacdStream(Streaming):
 
 
 class LinregSlopeStream(Streaming):
+    """Twin of :func:`alphalab.indicators.nb_stats.linreg_slope_into` (same operations, same order)."""
+
     def __init__(self, period: int) -> None:
         self.period = period
         self.sx = period * (period - 1) / 2.0
         sxx = period * (period - 1) * (2.0 * period - 1) / 6.0
         self.div = period * sxx - self.sx * self.sx
         self.window: deque[float] = deque(maxlen=period)
-        self.wsum = 0.0
-        self.total = 0.0
+        self.k = self.t = self.w = 0.0
+        self.et = self.ew = math.inf
+
+    def _exact(self, k: float) -> tuple[float, float, float]:
+        n = self.period
+        t = w = c = 0.0
+        for j, x in enumerate(self.window):
+            d = x - k
+            t += d
+            w += j * d
+            c += (2.0 * j - (n - 1)) * d
+        return t, w, c * (n / 2.0)
 
     def _step(self, x: float) -> tuple[float, ...]:
         self.window.append(x)
-        n = len(self.window)
-        if n < self.period:
-            self.wsum += x * (n - 1)
-            self.total += x
+        p = self.period
+        if len(self.window) < p:
             return (NAN,)
-        self.wsum += x * (self.period - 1)
-        self.total += x
-        out = (self.period * self.wsum - self.sx * self.total) / self.div
-        self.total -= self.window[0]
-        self.wsum -= self.total
-        return (out,)
+        k, t, w = self.k, self.t, self.w
+        d = x - k
+        w += (p - 1) * d
+        t += d
+        et = self.et + abs(t)
+        ew = self.ew + (abs(w) + (p - 1) * abs(d))
+        num = p * w - self.sx * t
+        if abs(num) <= TOL * (p * ew + self.sx * et):
+            k = x
+            t, w, num = self._exact(k)
+            et = abs(t)
+            ew = abs(w)
+        t -= self.window[0] - k
+        w -= t
+        self.k, self.t, self.w = k, t, w
+        self.et = et + abs(t)
+        self.ew = ew + abs(w)
+        return (num / self.div,)
 
 
 class _Midpoint:
@@ -242,13 +266,12 @@ class CciStream(Streaming):
             return (NAN,)
         total = 0.0
         for v in self.window:
-            total += v
+            total += tie_snap(v, tp)
         mean = total / self.period
         dev = 0.0
         for v in self.window:
-            dev += abs(v - mean)
-        num = tp - mean
-        return (num / (0.015 * (dev / self.period)) if num != 0.0 and dev != 0.0 else 0.0,)
+            dev += abs(tie_snap(v, tp) - mean)
+        return (-mean / (0.015 * (dev / self.period)) if mean != 0.0 and dev != 0.0 else 0.0,)
 
 
 class RocStream(Streaming):
@@ -292,6 +315,8 @@ class AdxStream(Streaming):
 
     def __init__(self, period: int) -> None:
         self.period = period
+        self.a = (period - 1.0) / period  # Wilder weights, as nb_core.wilder_factors
+        self.b = 1.0 / period
         self.tr = TrueRange()
         self.prev_high = NAN
         self.prev_low = NAN
@@ -323,9 +348,10 @@ class AdxStream(Streaming):
             self.sm += minus
             self.st += tr
             return (NAN, NAN, NAN)
-        self.sp = self.sp - self.sp / p + plus
-        self.sm = self.sm - self.sm / p + minus
-        self.st = self.st - self.st / p + tr
+        a = self.a
+        self.sp = self.sp * a + plus
+        self.sm = self.sm * a + minus
+        self.st = self.st * a + tr
         pdi = 100.0 * (self.sp / self.st) if self.st > 0.0 else 0.0
         mdi = 100.0 * (self.sm / self.st) if self.st > 0.0 else 0.0
         has_dx = self.st > 0.0 and pdi + mdi > 0.0
@@ -336,5 +362,5 @@ class AdxStream(Streaming):
             self.dx_sum += dx
             self.adx = self.dx_sum / p
         elif has_dx:
-            self.adx = (self.adx * (p - 1) + dx) / p
+            self.adx = self.adx * a + dx * self.b
         return (self.adx, pdi, mdi)

@@ -7,29 +7,33 @@ from collections import deque
 
 from alphalab.core.errors import ConfigError
 from alphalab.indicators.nb_volume import NS_PER_DAY
-from alphalab.indicators.stream_core import NAN, Atr, Ema, RollingExtreme, RollingVar, Sma, Streaming
+from alphalab.indicators.stream_core import (
+    NAN,
+    Atr,
+    Ema,
+    RollingExtreme,
+    RollingVar,
+    Sma,
+    Streaming,
+    direction,
+)
 
 
 class BbandsStream(Streaming):
     outputs = ("middle", "upper", "lower", "percent_b", "bandwidth")
 
     def __init__(self, period: int, std: float) -> None:
-        self.sma = Sma(period)
         self.var = RollingVar(period)
         self.std = std
 
     def _step(self, x: float) -> tuple[float, ...]:
-        mid = self.sma.update(x)
-        var = self.var.update(x)
+        mid, var, dev = self.var.moments(x)
         if mid != mid:
             return (NAN,) * 5
-        sd = math.sqrt(var)
-        up = mid + self.std * sd
-        lo = mid - self.std * sd
-        width = up - lo
-        pb = (x - lo) / width if width != 0.0 else 0.5
-        bw = width / mid if mid != 0.0 else 0.0
-        return (mid, up, lo, pb, bw)
+        half = self.std * math.sqrt(var)
+        pb = (dev + half) / (2.0 * half) if half > 0.0 else 0.5
+        bw = 2.0 * half / mid if mid != 0.0 else 0.0
+        return (mid, mid + half, mid - half, pb, bw)
 
 
 class AtrStream(Streaming):
@@ -89,15 +93,14 @@ class StddevStream(Streaming):
 
 class ZscoreStream(Streaming):
     def __init__(self, period: int) -> None:
-        self.sma = Sma(period)
         self.var = RollingVar(period)
 
     def _step(self, x: float) -> tuple[float, ...]:
-        mean = self.sma.update(x)
-        sd = math.sqrt(self.var.update(x))
+        mean, var, dev = self.var.moments(x)
         if mean != mean:
             return (NAN,)
-        return ((x - mean) / sd if sd > 0.0 else 0.0,)
+        sd = math.sqrt(var)
+        return (dev / sd if sd > 0.0 else 0.0,)
 
 
 class HighestStream(Streaming):
@@ -142,10 +145,12 @@ class ObvStream(Streaming):
         prev, self.prev = self.prev, close
         if prev != prev:
             self.total = volume
-        elif close > prev:
-            self.total += volume
-        elif close < prev:
-            self.total -= volume
+        else:
+            way = direction(close, prev)
+            if way > 0:
+                self.total += volume
+            elif way < 0:
+                self.total -= volume
         return (self.total,)
 
 
@@ -212,8 +217,8 @@ class MfiStream(Streaming):
         self.period = period
         self.flows: deque[tuple[float, float]] = deque(maxlen=period)
         self.tp_prev = NAN
-        self.pos = 0.0
-        self.neg = 0.0
+        self.pos = self.neg = 0.0
+        self.pos_n = self.neg_n = 0
         self.i = 0
 
     def _step(self, high: float, low: float, close: float, volume: float) -> tuple[float, ...]:
@@ -222,16 +227,23 @@ class MfiStream(Streaming):
         self.i += 1
         if prev != prev:
             return (NAN,)
-        pos = tp * volume if tp > prev else 0.0
-        neg = tp * volume if tp < prev else 0.0
+        way = direction(tp, prev)
+        pos = tp * volume if way > 0 else 0.0
+        neg = tp * volume if way < 0 else 0.0
         self.flows.append((pos, neg))
         self.pos += pos
         self.neg += neg
+        self.pos_n += pos != 0.0
+        self.neg_n += neg != 0.0
         if self.i <= self.period:
             return (NAN,)
+        self.pos = self.pos if self.pos_n > 0 else 0.0
+        self.neg = self.neg if self.neg_n > 0 else 0.0
         total = self.pos + self.neg
         out = 100.0 * (self.pos / total) if total > 0.0 else 0.0
         old_pos, old_neg = self.flows[0]
         self.pos -= old_pos
         self.neg -= old_neg
+        self.pos_n -= old_pos != 0.0
+        self.neg_n -= old_neg != 0.0
         return (out,)

@@ -3,7 +3,8 @@
 For each regime, the bars labelled with it contribute their equity returns (bar t's return is
 the change from the close of t-1 to the close of t, attributed to the regime at t-1, when the
 position was decided) and the trades that entered in it contribute the trade metrics. The
-regime's returns are chained into an equity curve that starts at the run's capital, and the
+regime's growth factors (1 + return) are chained into an equity curve that starts at the run's
+capital, so the regimes' total growths multiply to the run's, and the
 analytics metric set (``METRIC_KEYS``) is computed from it.
 """
 
@@ -57,7 +58,7 @@ def regime_breakdown(
     for lab in present:
         mask = decided == lab
         mask[0] = False
-        curve = float(eq[0]) * np.cumprod(np.concatenate([[1.0], rets[mask]]))
+        curve = float(eq[0]) * np.cumprod(np.concatenate([[1.0], 1.0 + rets[mask]]))
         idx = pd.DatetimeIndex(np.concatenate([equity.index[:1], equity.index[mask]]))
         sub = trades[trades["regime"].fillna("") == lab] if "regime" in trades else trades.iloc[:0]
         metrics = metrics_from_series(pd.Series(curve, index=idx), sub, None, ppy)

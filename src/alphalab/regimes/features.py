@@ -9,6 +9,10 @@ Features (each a float64 column, NaN during warm-up):
   ``window`` bars).
 - ``atr``: the log of ATR(``window``) divided by the close (Wilder's average true range).
 - ``volume``: the log of the mean volume over the last ``window`` bars.
+
+The rolling mean and standard deviation, ATR and ADX are the indicator kernels (``sma``,
+``stddev``, ``atr``, ``adx``), so a missing bar (NaN row, e.g. a union calendar) is skipped as by
+every indicator: the features at a symbol's valid bars equal those of its own trimmed series.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Numba kernels of the regime detectors: causal features, percentile ranks and the HMM forward filter.
+"""Kernels of the regime detectors: causal features, percentile ranks and the HMM forward filter.
 
-Every kernel reads 1-D float64 arrays and writes a value at bar ``t`` from inputs at bars ``<= t`` only.
-NaN marks a bar whose value is not yet defined (warm-up or missing input).
+Every function reads 1-D float64 arrays and writes a value at bar ``t`` from inputs at bars ``<= t`` only.
+NaN marks a bar whose value is not yet defined (warm-up or missing input). The rolling mean and
+standard deviation, Wilder's ATR and the ADX are the indicator kernels themselves (one rule, one
+implementation): a missing bar is skipped exactly as :mod:`alphalab.indicators.nb_core` says.
 """
 
 from __future__ import annotations
@@ -9,131 +11,70 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from alphalab.indicators import nb_momentum, nb_trend, nb_volatility
+from alphalab.indicators.nb_stats import VARIANCE
+
 
 @numba.njit(cache=True)
 def log_returns(close: np.ndarray) -> np.ndarray:
-    """Return log(close[t] / close[t-1]); NaN at the first bar and around missing closes."""
+    """Return log(close[t] / previous valid close); NaN at the first valid bar and on missing bars.
+
+    A missing (NaN) or non-positive close is skipped, as the indicators skip missing bars: the
+    first bar after a gap gets the return across the gap, so a symbol's returns at its valid bars
+    do not depend on which other symbols' calendars share the run.
+    """
     n = close.shape[0]
     out = np.full(n, np.nan)
-    for t in range(1, n):
-        a = close[t - 1]
+    prev = np.nan
+    for t in range(n):
         b = close[t]
-        if a > 0.0 and b > 0.0:
-            out[t] = np.log(b / a)
-    return out
-
-
-@numba.njit(cache=True)
-def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
-    """Return the trailing mean of ``window`` bars; NaN until ``window`` finite values are in the window."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    for t in range(window - 1, n):
-        s = 0.0
-        ok = True
-        for i in range(t - window + 1, t + 1):
-            v = x[i]
-            if np.isnan(v):
-                ok = False
-                break
-            s += v
-        if ok:
-            out[t] = s / window
-    return out
-
-
-@numba.njit(cache=True)
-def rolling_std(x: np.ndarray, window: int) -> np.ndarray:
-    """Return the trailing sample standard deviation (ddof=1) of ``window`` bars."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    for t in range(window - 1, n):
-        s = 0.0
-        ok = True
-        for i in range(t - window + 1, t + 1):
-            if np.isnan(x[i]):
-                ok = False
-                break
-            s += x[i]
-        if not ok:
+        if not b > 0.0:
             continue
-        m = s / window
-        ss = 0.0
-        for i in range(t - window + 1, t + 1):
-            d = x[i] - m
-            ss += d * d
-        out[t] = np.sqrt(ss / (window - 1))
+        if prev > 0.0:
+            out[t] = np.log(b / prev)
+        prev = b
     return out
 
 
-@numba.njit(cache=True)
+def _column(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64).reshape(-1, 1)
+
+
+def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Return the trailing mean of ``window`` valid values (the ``sma`` indicator kernel).
+
+    NaN marks a missing bar, skipped as by every indicator (NaN out, the window continues over
+    the valid bars).
+    """
+    out = np.empty((x.shape[0], 1))
+    nb_trend.sma_nb(_column(x), int(window), out)
+    return out[:, 0]
+
+
+def rolling_std(x: np.ndarray, window: int) -> np.ndarray:
+    """Return the trailing sample standard deviation (ddof=1) of ``window`` valid values.
+
+    The numerically stable rolling variance of the ``stddev`` indicator, scaled by n / (n - 1).
+    """
+    out = np.empty((x.shape[0], 1))
+    nb_volatility.var_cols(_column(x), int(window), VARIANCE, out)
+    return np.sqrt(out[:, 0] * (window / (window - 1.0)))  # type: ignore[no-any-return]
+
+
 def wilder_atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) -> np.ndarray:
-    """Return Wilder's average true range (TA-Lib convention: first value at bar ``period``)."""
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    if n <= period:
-        return out
-    s = 0.0
-    for t in range(1, period + 1):
-        s += max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
-    atr = s / period
-    out[period] = atr
-    for t in range(period + 1, n):
-        tr = max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
-        atr = (atr * (period - 1) + tr) / period
-        out[t] = atr
-    return out
+    """Return Wilder's average true range (the ``atr`` indicator: first value at bar ``period``)."""
+    out = np.empty((close.shape[0], 1))
+    nb_volatility.atr_nb(_column(high), _column(low), _column(close), int(period), out)
+    return out[:, 0]
 
 
-@numba.njit(cache=True)
 def wilder_adx(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (ADX, +DI, -DI) with Wilder smoothing, in TA-Lib's convention.
-
-    +DI/-DI are defined from bar ``period``; ADX from bar ``2 * period - 1``.
-    """
-    n = close.shape[0]
-    adx = np.full(n, np.nan)
-    pdi = np.full(n, np.nan)
-    mdi = np.full(n, np.nan)
-    if n <= 2 * period - 1:
-        return adx, pdi, mdi
-    s_tr = 0.0
-    s_p = 0.0
-    s_m = 0.0
-    dx_sum = 0.0
-    cur_adx = 0.0
-    for t in range(1, n):
-        up = high[t] - high[t - 1]
-        down = low[t - 1] - low[t]
-        p_dm = up if (up > down and up > 0.0) else 0.0
-        m_dm = down if (down > up and down > 0.0) else 0.0
-        tr = max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
-        if t < period:
-            s_tr += tr
-            s_p += p_dm
-            s_m += m_dm
-            continue
-        # TA-Lib seeds with the sum of the first period-1 moves, then applies Wilder steps from bar period.
-        s_tr = s_tr - s_tr / period + tr
-        s_p = s_p - s_p / period + p_dm
-        s_m = s_m - s_m / period + m_dm
-        p = 100.0 * s_p / s_tr if s_tr > 0.0 else 0.0
-        m = 100.0 * s_m / s_tr if s_tr > 0.0 else 0.0
-        pdi[t] = p
-        mdi[t] = m
-        dx = 100.0 * abs(p - m) / (p + m) if (p + m) > 0.0 else 0.0
-        k = t - period  # 0-based index of this DX value
-        if k < period:
-            dx_sum += dx
-            if k == period - 1:
-                cur_adx = dx_sum / period
-                adx[t] = cur_adx
-        else:
-            cur_adx = (cur_adx * (period - 1) + dx) / period
-            adx[t] = cur_adx
-    return adx, pdi, mdi
+    """Return (ADX, +DI, -DI) of the ``adx`` indicator (+DI/-DI from bar ``period``, ADX from ``2 * period - 1``)."""
+    outs = (np.empty((close.shape[0], 1)), np.empty((close.shape[0], 1)), np.empty((close.shape[0], 1)))
+    nb_momentum.adx_nb(_column(high), _column(low), _column(close), int(period), outs)
+    return outs[0][:, 0], outs[1][:, 0], outs[2][:, 0]
 
 
 @numba.njit(cache=True)

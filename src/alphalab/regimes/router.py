@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alphalab.core.bars import BarArrays
 from alphalab.core.errors import ConfigError, NotFoundError, Problem, ValidationError
+from alphalab.core.textfile import read_user_text
 from alphalab.regimes.config import REGIME_LABELS, DetectorConfig
 
 ROUTING_SCHEMA_VERSION = "1.0"
@@ -87,7 +88,7 @@ def load_table(source: RoutingTable | Path | str | Mapping[str, Any]) -> Routing
         if not path.exists():
             raise NotFoundError(f"routing table {path} does not exist")
         try:
-            doc = json.loads(path.read_text())
+            doc = json.loads(read_user_text(path))
         except json.JSONDecodeError as exc:
             raise ValidationError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     try:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alphalab.research.evaluator import Window, return_statistics
+from alphalab.research.evaluator import Window
 
 
 def strategy_document(strategy: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -55,6 +55,14 @@ class EngineEvaluator:
 
             self.data[key] = load_arrays([symbol], timeframe)
         return self.data[key]
+
+    def periods_per_year(self, symbol: str, timeframe: str) -> float:
+        """Return the bars per year of the runs' results: the config's override, else the bars' calendar."""
+        from alphalab.engine.assemble import periods_per_year
+
+        bars = self.bars(symbol, timeframe)
+        own = self.config.get("periods_per_year")
+        return float(own) if own else periods_per_year(bars.timeframe, bars.symbols)
 
     def preload(self, symbols: Sequence[str], timeframe: str) -> EngineEvaluator:
         for s in symbols:
@@ -141,11 +149,13 @@ class EngineEvaluator:
     def _metrics(self, equity: pd.Series, trades: pd.DataFrame, ppy: float,
                  window: Window | None) -> dict[str, float]:
         from alphalab.analytics.metrics import metrics_from_series
+        from alphalab.research.evaluator import N_BLOCKS
+        from alphalab.research.series import return_statistics_fast
 
         equity, trades = self._scored(equity, trades, window)
         out = metrics_from_series(equity, trades, None, ppy)
         out["trades"] = float(len(trades))
-        out.update(return_statistics(equity.pct_change().to_numpy()[1:]))
+        out.update(return_statistics_fast(equity.pct_change().to_numpy()[1:], N_BLOCKS))
         return {k: float(v) for k, v in out.items()}
 
     def __call__(self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str,
@@ -164,12 +174,11 @@ class EngineEvaluator:
         ``__call__`` per set.
         """
         from alphalab.engine import BacktestConfig
-        from alphalab.engine.assemble import periods_per_year
         from alphalab.research.regime_run import batch_curves
 
         bars, regimes = self._inputs(symbol, timeframe, window)
         cfg = BacktestConfig(**self.config)
-        ppy = cfg.periods_per_year or periods_per_year(bars.timeframe, bars.symbols)
+        ppy = self.periods_per_year(symbol, timeframe)
         curves = batch_curves(strategy, bars, params_list, cfg, regimes=regimes, regime=self.regime)
         return [self._metrics(eq, tr, ppy, window) for eq, tr in curves]
 

@@ -8,7 +8,9 @@ where ``window`` is a :class:`Window` of bar positions (or None for all bars). I
 - ``returns(strategy, params, symbol, timeframe, window) -> pandas.Series`` of per-bar returns
   inside the window (walk-forward stitches these into its out-of-sample equity curve),
 - ``fingerprint(strategy, symbol, timeframe, window) -> str``: a hash of the strategy document,
-  the data and the engine version, which keys stored trials.
+  the data and the engine version, which keys stored trials,
+- ``periods_per_year(symbol, timeframe) -> float``: the bars per year of the data it scores, which
+  walk-forward annualises with (:func:`periods_per_year_of`; else the calendar rule).
 
 Metrics dicts hold floats. Besides the analytics metrics, an evaluator adds the sufficient
 statistics that the overfitting statistics need (see :func:`return_statistics`): ``ret_sharpe``,
@@ -125,3 +127,18 @@ def return_statistics(returns: np.ndarray, n_blocks: int = N_BLOCKS) -> dict[str
         out[f"ret_q{b}"] = float((seg * seg).sum())
         out[f"ret_n{b}"] = float(seg.size)
     return out
+
+
+def periods_per_year_of(evaluator: Any, symbol: str, timeframe: str) -> float:
+    """Return the bars per year of the data ``evaluator`` scores for ``symbol`` and ``timeframe``.
+
+    The evaluator's own ``periods_per_year(symbol, timeframe)`` when it offers one (the engine
+    evaluator: the config's override, else the calendar of its bars), else the calendar rule of
+    :func:`alphalab.analytics.metrics.periods_per_year_for` (6240 for hourly FX, 252 for daily stocks).
+    """
+    own = getattr(evaluator, "periods_per_year", None)
+    if callable(own):
+        return float(own(symbol, timeframe))
+    from alphalab.analytics.metrics import periods_per_year_for
+
+    return periods_per_year_for(timeframe, (symbol,))

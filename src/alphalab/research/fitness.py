@@ -224,3 +224,41 @@ def write_fitness(table: pd.DataFrame, out_dir: Path, *, value: str = "sharpe") 
         html = html.replace("</body>", f"<h3>Skipped cells</h3><p>{notes}</p></body>")
     paths["html"].write_text(html)
     return paths
+
+
+FITNESS_COLUMNS = ("strategy", "symbol", "timeframe", "params")
+
+
+def read_fitness_table(path: Path) -> pd.DataFrame:
+    """Read ``fitness.csv`` / ``fitness.json`` as written by :func:`write_fitness`; raise naming the file.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, unreadable, has none of the columns a fitness table has, holds no
+        rows, or every cell in it was skipped.
+    """
+    from alphalab.core.errors import DataError, NotFoundError
+
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError(f"fitness table {path} does not exist", hint="run `alphalab fitness` first")
+    hint = "give the fitness.csv or fitness.json that `alphalab fitness` wrote"
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a fitness table", hint=hint)
+    try:
+        table = pd.read_json(path) if path.suffix == ".json" else pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: is not UTF-8 text", hint=hint) from None
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: is not a readable fitness table ({str(exc).splitlines()[0][:100]})",
+                        hint=hint) from None
+    missing = [c for c in FITNESS_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(f"{path}: is not a fitness table (no column {', '.join(missing)})", hint=hint)
+    if table.empty:
+        raise DataError(f"{path}: the fitness table has no rows", hint="run `alphalab fitness` again")
+    if "status" in table and not (table["status"] == "ok").any():
+        raise DataError(f"{path}: every cell of the fitness table was skipped, there is nothing to export",
+                        hint="see the reason column; widen the data or the search space")
+    return table

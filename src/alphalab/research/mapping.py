@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from alphalab.core.errors import NotFoundError, Problem, ValidationError
+from alphalab.core.textfile import read_user_text
 from alphalab.sdl.models import CostsSpec, ExitsSpec, SizingSpec
 
 MAPPING_SCHEMA_VERSION = "1.0"
@@ -142,7 +143,7 @@ def load_mapping(path: str | Path) -> BestConfigMapping:
     if not p.exists():
         raise NotFoundError(f"mapping file {p} does not exist")
     try:
-        doc = json.loads(p.read_text())
+        doc = json.loads(read_user_text(p))
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{p}: not valid JSON", source=str(p),
                               problems=[Problem(f"line {exc.lineno} column {exc.colno}", exc.msg)]) from None

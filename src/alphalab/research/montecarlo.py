@@ -132,7 +132,7 @@ def monte_carlo(
     block: int = 10,
     seed: int = 0,
     capital: float | None = None,
-    periods_per_year: float = 252.0,
+    periods_per_year: float,
     ruin_drawdown: float = 0.5,
     confidence: float = 0.95,
     chunk: int = 2048,
@@ -150,7 +150,9 @@ def monte_carlo(
     capital
         Starting capital for P&L inputs; final equity is reported as a multiple of it.
     periods_per_year
-        Annualisation of the Sharpe ratio (per trade or per bar, as the input is).
+        Annualisation of the Sharpe ratio: observations per year of ``values`` (bars per year of the
+        data for per-bar returns, trades per year for per-trade values); required, there is no
+        default that is right for every timeframe and calendar.
     ruin_drawdown
         Drawdown counted as ruin in ``probability_of_ruin``.
     confidence
@@ -181,3 +183,20 @@ def monte_carlo(
     }
     return MonteCarloResult(method, stats[:, 0].copy(), stats[:, 1].copy(), sharpe, original, confidence,
                             ruin_drawdown)
+
+
+def backtest_values(result: Any, on: str = "trades") -> tuple[np.ndarray, float]:
+    """Return what a Monte Carlo of a backtest resamples and how many of those values make a year.
+
+    ``on="trades"``: the trades' fractional returns, with trades per year from the result's span;
+    ``on="returns"``: the per-bar equity returns, with the result's periods per year.
+    """
+    ppy_bars = float(result.periods_per_year or 252.0)
+    if on == "trades":
+        values = result.trades["return_pct"].to_numpy(dtype=float)
+        years = max(result.bars.n_bars / ppy_bars, 1e-9)
+        return values, max(len(values) / years, 1.0)
+    if on == "returns":
+        return result.equity["equity"].pct_change().to_numpy()[1:], ppy_bars
+    raise ConfigError(f"cannot resample {on!r}", hint="choose trades or returns (--on on the command line)")
+

@@ -86,7 +86,9 @@ class OptimizeResult:
         """Return a JSON-able summary (selection, overfitting statistics, counts)."""
         out: dict[str, Any] = {
             "trials": len(self.trials),
-            "evaluated": self.n_evaluated,
+            # trials with results in the table (this run's and the store's), then how they split
+            "evaluated": int((self.trials["status"] == "ok").sum()) if "status" in self.trials else 0,
+            "new": self.n_evaluated,
             "cached": self.n_cached,
             "seconds": self.seconds,
             "objectives": [f"{o.metric}:{o.direction}" for o in self.objectives],
@@ -177,12 +179,10 @@ def _known_rows(store: TrialStore) -> dict[str, dict[str, Any]]:
     if frame.empty or "status" not in frame:
         return {}
     # failed trials are retried on a re-run: their cause (a missing file, a bug) may be gone
+    # every column is kept, NaN included: a metric undefined for every trial (alpha without a
+    # benchmark) stays a column of the resumed table, as in the first run's
     frame = frame[frame["status"] == "ok"]
-    return {str(r["trial_key"]): {k: v for k, v in r.items() if not _isnan(v)} for r in frame.to_dict("records")}
-
-
-def _isnan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
+    return {str(r["trial_key"]): dict(r) for r in frame.to_dict("records")}
 
 
 def optimize(
@@ -215,6 +215,7 @@ def optimize(
     cons = _constraints(constraints)
     if not space.params:
         raise ConfigError("the search space is empty", hint="declare parameters or pass --space name=spec")
+    _check_space_names(strategy, space)
     study = Study(evaluator, strategy, symbol, timeframe, window)
     fp = study.fingerprint()
     store = store or TrialStore.for_study(fp)
@@ -242,6 +243,32 @@ def optimize(
     n_cached = len({k for k, _ in proposals if k in before})
     return select(table, space.names, objs, cons, n_evaluated=len(new), n_cached=n_cached,
                   seconds=time.perf_counter() - t0, grid=sampler == "grid")
+
+
+def _check_space_names(strategy: Any, space: SearchSpace) -> None:
+    """Raise when the space names a parameter the SDL strategy does not declare (every trial would fail).
+
+    Strategies the engine cannot resolve as SDL (a test evaluator's names, Python strategies) are
+    left to their evaluator.
+    """
+    from alphalab.core.errors import AlphaLabError
+    from alphalab.sdl import StrategySpec
+
+    spec = strategy
+    if not isinstance(spec, StrategySpec):
+        from alphalab.engine.backtest import resolve_spec
+
+        try:
+            spec = resolve_spec(strategy, None)
+        except (AlphaLabError, TypeError):
+            return
+    unknown = [n for n in space.names if n not in spec.parameters]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(spec.parameters), n=1)
+        raise ConfigError(f"strategy {spec.id} has no parameter {unknown[0]!r} (search space: {', '.join(space.names)})",
+                          hint=f"did you mean {close[0]!r}?" if close else f"declared: {', '.join(spec.parameters)}")
 
 
 def _objectives(objectives: str | Iterable[str] | Sequence[Objective]) -> list[Objective]:

@@ -98,7 +98,10 @@ def select_stable(
         smooth = np.where(mask, smooth, np.nan)
     if np.all(np.isnan(smooth)):
         return -1
-    return int(np.nanargmax(smooth))
+    # neighbourhoods that tie (on a small grid they may all cover the whole grid) go to the best trial
+    own = signed["__v"].to_numpy(float)
+    ties = np.flatnonzero(np.isclose(smooth, np.nanmax(smooth), rtol=1e-9, atol=0.0))
+    return int(ties[np.argmax(np.where(np.isnan(own[ties]), -np.inf, own[ties]))])
 
 
 def heatmap_html(

@@ -51,21 +51,27 @@ def _cross_kernel(lines: np.ndarray, fast: np.ndarray, slow: np.ndarray, entries
                   exits: np.ndarray) -> None:
     """Fill (K, T) ``entries``/``exits``: line ``fast[j]`` of the (P, T) ``lines`` crosses above / below ``slow[j]``.
 
-    One pass along time per pair (contiguous reads and writes): ``above = fast > slow`` (False with a
-    NaN), ``was`` is ``above`` one bar earlier (False before the first bar), ``valid`` says both lines
-    are not NaN.
+    One pass along time per pair (contiguous reads and writes), the SDL rule of consecutive valid
+    bars (``alphalab.sdl.calendars``): a row where a line is NaN (warm-up, a missing bar) has no
+    signal and is skipped; a valid row compares ``above = fast > slow`` with the last valid row
+    before it (no signal on the first valid row).
     """
     for j in range(fast.size):
         fl, sl = lines[fast[j]], lines[slow[j]]
         er, xr = entries[j], exits[j]
         was = False
+        seen = False
         for t in range(fl.shape[0]):
             f, s = fl[t], sl[t]
+            if not ((f == f) and (s == s)):
+                er[t] = False
+                xr[t] = False
+                continue
             above = f > s
-            valid = (f == f) and (s == s)
-            er[t] = above and not was and valid
-            xr[t] = was and not above and valid
+            er[t] = seen and above and not was
+            xr[t] = seen and was and not above
             was = above
+            seen = True
 
 
 def cross_signals(
@@ -84,9 +90,9 @@ def cross_signals(
     -------
     tuple of numpy.ndarray
         Boolean (T, K) column-major arrays (each combination's column is contiguous, which is how
-        ``engine.simulate_columns`` reads it): ``above & ~prev & valid`` and ``~above & prev & valid``, where
-        ``above = fast > slow``, ``prev`` is ``above`` one bar earlier (False on the first bar) and
-        ``valid`` says both lines are not NaN.
+        ``engine.simulate_columns`` reads it): ``above & ~prev`` and ``~above & prev`` on rows where
+        both lines are valid, where ``above = fast > slow`` and ``prev`` is ``above`` on the last
+        earlier valid row (no signal on the first valid row, none on a NaN row).
     """
     keys = sorted({p for pair in pairs for p in pair})
     missing = [p for p in keys if p not in lines]
@@ -115,7 +121,7 @@ def sweep_columns(
     exits: np.ndarray,
     *,
     capital: float = 100_000.0,
-    periods_per_year: float = 252.0,
+    periods_per_year: float,
 ) -> list[dict[str, float]]:
     """Simulate long-only signal columns over one symbol's bars, each with its own cash; return metrics per column.
 
@@ -146,9 +152,13 @@ def ema_cross_sweep(
     bars_volume: np.ndarray,
     pairs: Sequence[tuple[int, int]],
     *,
+    periods_per_year: float,
     chunk: int | None = None,
 ) -> list[dict[str, float]]:
-    """Run an EMA-cross sweep over ``pairs`` (fast, slow) in chunks; return one metrics dict per pair."""
+    """Run an EMA-cross sweep over ``pairs`` (fast, slow) in chunks; return one metrics dict per pair.
+
+    ``periods_per_year`` is the bars' own (``alphalab.analytics.metrics.periods_per_year_for``).
+    """
     n = len(bars_close)
     chunk = chunk or default_chunk(n)
     out: list[dict[str, float]] = []
@@ -157,22 +167,25 @@ def ema_cross_sweep(
         lines = ema_lines(bars_close, [p for pair in part for p in pair])
         entries, exits = cross_signals(lines, part)
         del lines
-        out.extend(sweep_columns(bars_open, bars_high, bars_low, bars_close, bars_volume, entries, exits))
+        out.extend(sweep_columns(bars_open, bars_high, bars_low, bars_close, bars_volume, entries, exits,
+                                 periods_per_year=periods_per_year))
     return out
 
 
-def sweep_chunk(bars: tuple[np.ndarray, ...], pairs: Sequence[tuple[int, int]]) -> list[dict[str, float]]:
-    """Executor task: an EMA-cross sweep of ``pairs`` over ``bars`` = (open, high, low, close, volume)."""
-    o, h, lo, c, v = bars
-    return ema_cross_sweep(o, h, lo, c, v, pairs)
+def sweep_chunk(job: tuple[tuple[np.ndarray, ...], float], pairs: Sequence[tuple[int, int]]) -> list[dict[str, float]]:
+    """Executor task: an EMA-cross sweep of ``pairs``; ``job`` = ((open, high, low, close, volume), periods_per_year)."""
+    (o, h, lo, c, v), ppy = job
+    return ema_cross_sweep(o, h, lo, c, v, pairs, periods_per_year=ppy)
 
 
 def parallel_ema_cross_sweep(
-    bars: tuple[np.ndarray, ...], pairs: Sequence[tuple[int, int]], executor: object, chunk: int = 50
+    bars: tuple[np.ndarray, ...], pairs: Sequence[tuple[int, int]], executor: object, chunk: int = 50, *,
+    periods_per_year: float,
 ) -> list[dict[str, float]]:
     """Split ``pairs`` into chunks, run them on ``executor`` and return the metrics in pair order."""
     chunks = [list(pairs[i : i + chunk]) for i in range(0, len(pairs), chunk)]
     results: dict[int, list[dict[str, float]]] = {}
-    for i, res in executor.map(sweep_chunk, bars, chunks):  # type: ignore[attr-defined]
+    job = (bars, float(periods_per_year))
+    for i, res in executor.map(sweep_chunk, job, chunks):  # type: ignore[attr-defined]
         results[i] = res
     return [m for i in range(len(chunks)) for m in results[i]]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from alphalab.core.errors import ConfigError
-from alphalab.research.evaluator import Window
+from alphalab.research.evaluator import Window, periods_per_year_of
 from alphalab.research.executors import Executor, LocalExecutor
 from alphalab.research.optimize import optimize
 from alphalab.research.series import series_metrics
@@ -156,12 +156,18 @@ def walk_forward(
     seed: int = 0,
     executor: Executor | None = None,
     stable: bool = True,
-    periods_per_year: float = 252.0,
+    periods_per_year: float | None = None,
     progress: bool = False,
 ) -> WalkForwardResult:
-    """Run a walk-forward analysis; the evaluator must offer ``returns(...)`` for the OOS curve."""
+    """Run a walk-forward analysis; the evaluator must offer ``returns(...)`` for the OOS curve.
+
+    Annualised figures (IS/OOS sharpe and return, the OOS metrics) use ``periods_per_year`` when
+    given, else the data's own (:func:`alphalab.research.evaluator.periods_per_year_of`: hourly FX
+    6240, daily stocks 252).
+    """
     if not hasattr(evaluator, "returns"):
         raise ConfigError("walk-forward needs an evaluator with a returns() method")
+    ppy = float(periods_per_year) if periods_per_year else periods_per_year_of(evaluator, symbol, timeframe)
     executor = executor or LocalExecutor()
     rows, pieces, chosen = [], [], []
     cons = list(constraints)
@@ -183,8 +189,8 @@ def walk_forward(
         is_r = evaluator.returns(strategy, params, symbol, timeframe, fold.train)
         oos_r = evaluator.returns(strategy, params, symbol, timeframe, fold.test)
         pieces.append(oos_r)
-        rows.append(_fold_row(fold, params, is_r, oos_r, len(res.trials), periods_per_year))
-    return _summarise(rows, pieces, chosen, space, periods_per_year)
+        rows.append(_fold_row(fold, params, is_r, oos_r, len(res.trials), ppy))
+    return _summarise(rows, pieces, chosen, space, ppy)
 
 
 def _fold_line(done: int, total: int, elapsed: float) -> None:

@@ -14,7 +14,7 @@ from alphalab.core.errors import Problem
 from alphalab.sdl import catalog
 from alphalab.sdl.models import CONDITION_KINDS, NAME, PRICE_COLUMNS
 
-_OPERAND_KEYS = ("left", "right", "value", "lower", "upper")
+_OPERAND_KEYS = ("left", "right", "value", "lower", "upper", "reference")
 _NAME_RE = re.compile(NAME)
 
 

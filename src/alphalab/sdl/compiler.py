@@ -12,6 +12,7 @@ from alphalab.core.bars import BarArrays
 from alphalab.core.errors import ValidationError
 from alphalab.core.timeframe import Timeframe
 from alphalab.sdl import catalog
+from alphalab.sdl.calendars import calendar_groups, scatter, take, take_labels
 from alphalab.sdl.evaluate import signal
 from alphalab.sdl.filters import regime_mask, session_mask
 from alphalab.sdl.models import PRICE_COLUMNS, IndicatorSpec, StrategySpec
@@ -54,7 +55,12 @@ def _compute_one(spec: IndicatorSpec, bars: BarArrays) -> dict[str, np.ndarray]:
     for col in inputs_needed:
         use = spec.input if spec.input is not None and (len(inputs_needed) == 1 or col == "close") else col
         inputs[col] = np.ascontiguousarray(bars.column(use), dtype=np.float64)
-    return catalog.compute(spec.type, inputs, spec.params)
+    params = dict(spec.params)
+    if meta is not None and meta.params and "periods_per_year" in meta.params and "periods_per_year" not in params:
+        from alphalab.analytics.metrics import periods_per_year_for  # annualise with the bars' own calendar
+
+        params["periods_per_year"] = periods_per_year_for(bars.timeframe, bars.symbols)
+    return catalog.compute(spec.type, inputs, params)
 
 
 def _on_higher(spec: IndicatorSpec, bars: BarArrays, higher: list[HigherBars]) -> dict[str, np.ndarray]:
@@ -83,6 +89,10 @@ class StrategyPlan:
     def signals(self, bars: BarArrays, regimes: np.ndarray | None = None) -> Signals:
         """Return the entry and exit signals on ``bars`` (signal at bar t uses bars <= t only).
 
+        Each asset is evaluated on its own bars (``alphalab.sdl.calendars``): a condition compares
+        the asset's consecutive valid bars, a row the asset has no bar for has no signal, and the
+        signals of a symbol do not depend on the other symbols of the run.
+
         Parameters
         ----------
         bars
@@ -91,6 +101,15 @@ class StrategyPlan:
             Optional (time, asset) array of regime labels; entries are masked where the label is not
             in ``filters.regimes``.
         """
+        groups = calendar_groups(bars)
+        if len(groups) == 1 and groups[0][1].size == bars.n_bars:
+            return self._signals_on(bars, regimes)
+        parts = [(rows, cols, self._signals_on(take(bars, rows, cols), take_labels(regimes, rows, cols)))
+                 for cols, rows in groups if rows.size]
+        return _scatter_signals(parts, (bars.n_bars, bars.n_assets), self.atr_period is not None)
+
+    def _signals_on(self, bars: BarArrays, regimes: np.ndarray | None) -> Signals:
+        """Return the signals on bars where every asset has every row (one calendar)."""
         shape = (bars.n_bars, bars.n_assets)
         outputs = compute_indicators(self.spec.indicators, bars)
         get = _resolver(outputs, bars)
@@ -167,6 +186,22 @@ def _resolver(outputs: Outputs, bars: BarArrays):  # type: ignore[no-untyped-def
         return outs[out] if out else outs.get("value", next(iter(outs.values())))
 
     return get
+
+
+def _scatter_signals(parts: list[tuple[np.ndarray, np.ndarray, Signals]], shape: tuple[int, int],
+                     with_atr: bool) -> Signals:
+    """Return the signals of each calendar group's part put back on the full (time, asset) grid."""
+    def field_of(get) -> np.ndarray:  # type: ignore[no-untyped-def]
+        if not parts:
+            return np.zeros(shape, dtype=bool)
+        return scatter([(rows, cols, get(sig)) for rows, cols, sig in parts], shape)
+
+    sides = {k: field_of(lambda s, k=k: getattr(s, k)) for k in ("entry_long", "exit_long", "entry_short", "exit_short")}
+    atr = field_of(lambda s: s.atr).astype(np.float64) if with_atr and parts else None
+    names = list(parts[0][2].indicators) if parts else []
+    report = {k: field_of(lambda s, k=k: s.indicators[k]) for k in names}
+    return Signals(sides["entry_long"], sides["exit_long"], sides["entry_short"], sides["exit_short"],
+                   atr=atr, indicators=report)
 
 
 def _labels(regimes: list[Any] | None) -> list[str] | None:

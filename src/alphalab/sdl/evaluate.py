@@ -59,8 +59,9 @@ def _between(args: m.BetweenArgs, get: Resolver) -> Result:
 
 def _breakout(args: m.BreakoutArgs, get: Resolver) -> Result:
     v = np.ascontiguousarray(get(args.value), dtype=np.float64)
+    level = v if args.reference is None else np.ascontiguousarray(get(args.reference), dtype=np.float64)
     up = args.direction == "up"
-    ref = prev_extreme(v, int(args.bars), up)
+    ref = prev_extreme(level, int(args.bars), up)
     valid = ~np.isnan(v) & ~np.isnan(ref)
     return (v > ref) if up else (v < ref), valid
 

@@ -29,7 +29,7 @@ PRICE_COLUMNS = ("open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4
 REGIME_LABELS = ("bull", "bear", "high_vol_chop", "low_vol_chop")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
-NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+NAME = r"^[^\W\d]\w*$"  # an identifier in any script (média, 移動平均): letters, digits, _
 
 
 class _Model(BaseModel):
@@ -78,11 +78,16 @@ class TrendArgs(_Model):
 
 
 class BreakoutArgs(_Model):
-    """``value`` above the highest (``up``) or below the lowest (``down``) of the previous ``bars`` bars."""
+    """``value`` above the highest (``up``) or below the lowest (``down``) of the previous ``bars`` bars.
+
+    The extreme is taken over ``reference`` when given (``{"value": "close", "reference": "high"}``:
+    a close above the highest high of the previous bars), else over ``value`` itself.
+    """
 
     value: Operand
     direction: Literal["up", "down"] = "up"
     bars: Bars = 20
+    reference: Operand | None = None
 
 
 class VoteArgs(_Model):
@@ -411,7 +416,27 @@ class StrategySpec(_Model):
         return search_space(self.parameters)
 
     def with_params(self, params: dict[str, Any]) -> StrategySpec:
-        """Return this strategy with other parameter values (validated against the declared ranges)."""
+        """Return this strategy with other parameter values (validated against the declared ranges).
+
+        The values are substituted into the document the spec was loaded from (its ``"$name"``
+        references), so every parameter given takes effect; an unknown name raises
+        ``ValidationError`` with a did-you-mean hint.
+
+        Raises
+        ------
+        ValidationError
+            For an unknown parameter or a value out of range, or when the spec was not built by
+            ``alphalab.sdl.load`` (it has no document to substitute into).
+        """
         from alphalab.sdl.loader import finish
 
+        if not self._document:
+            from alphalab.core.errors import ValidationError
+
+            names = ", ".join(sorted(params)) or "none"
+            raise ValidationError(
+                f"strategy {self.id!r} was built without its source document, so parameters ({names}) "
+                "cannot be applied",
+                hint="load it with alphalab.sdl.load(...) or pass the strategy id or file instead",
+            )
         return finish(self._document, {**self._values, **params}, self._source or self.id)

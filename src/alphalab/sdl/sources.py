@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from alphalab import paths
-from alphalab.core.errors import Problem
+from alphalab.core.errors import Problem, ValidationError
+from alphalab.core.textfile import read_user_text
 
 _CACHE: dict[Path, tuple[int, int, Any]] = {}
 
@@ -43,6 +44,12 @@ def parse_text(text: str, source: str) -> dict[str, Any]:
                      column=str(exc.colno))],
             source,
         ) from None
+    except RecursionError:
+        raise DocumentError(
+            [Problem("", "the document is nested too deeply to read",
+                     hint="flatten the conditions (use all/any lists instead of nesting them)")],
+            source,
+        ) from None
     if not isinstance(doc, dict):
         raise DocumentError([Problem("", f"a strategy must be a JSON object, got {type(doc).__name__}",
                                      value=doc)], source)
@@ -60,9 +67,11 @@ def read_document(path: Path) -> dict[str, Any]:
     if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
         return copy.deepcopy(hit[2])  # type: ignore[no-any-return]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_user_text(path)
+    except OSError as exc:
         raise DocumentError([Problem("", f"cannot read {path}: {exc}")], str(path)) from None
+    except ValidationError as exc:
+        raise DocumentError([Problem("", exc.message, hint=exc.hint)], str(path)) from None
     doc = parse_text(text, str(path))
     _CACHE[path] = (st.st_mtime_ns, st.st_size, doc)
     return copy.deepcopy(doc)

@@ -12,7 +12,7 @@ Example
 ...     parameters = {"fast": Param("int", 10, min=2, max=100)}
 ...     def on_bar(self, ctx):
 ...         if ctx.bar_index >= self.params["fast"] and ctx.position(ctx.symbols[0]) == 0:
-...             ctx.buy(ctx.symbols[0], 1.0)
+...             ctx.buy(ctx.symbols[0], quantity=1.0)
 """
 
 from __future__ import annotations
@@ -115,6 +115,14 @@ class Context(Protocol):
     Every data accessor reveals bars ``0 .. bar_index`` only. Arrays are (bars so far, asset)
     for several symbols; ``ctx.data["close"][-1]`` is the current bar's closes. (``ctx.close`` is
     the order that closes a position, as in the contract, so prices are read through ``data``.)
+    The arrays are read-only and reach no memory that holds later bars (not even through
+    ``.base``); the look-ahead checker (``alphalab lookahead``) compares every order call.
+
+    Order sizes always name their unit: ``quantity=`` (units: shares, contracts, coins),
+    ``fraction=`` (of equity at the fill, 0.5 = half; at most the run's leverage) or ``notional=``
+    (quote currency). Exactly one must be given; a positional size such as ``ctx.buy(sym, 10)``
+    is ambiguous and raises :class:`~alphalab.core.errors.EngineError`, as do zero, negative or
+    non-finite sizes.
     """
 
     @property
@@ -172,8 +180,10 @@ class Context(Protocol):
     def buy(
         self,
         symbol: str,
-        quantity: float,
         *,
+        quantity: float | None = None,
+        fraction: float | None = None,
+        notional: float | None = None,
         kind: OrderKind = "market",
         limit: float | None = None,
         stop: float | None = None,
@@ -182,19 +192,40 @@ class Context(Protocol):
         time_in_force: TimeInForce = "gtc",
         tag: str = "",
     ) -> OrderRef:
-        """Submit a buy order.
+        """Submit a buy order sized by exactly one of ``quantity``, ``fraction`` or ``notional``.
 
-        ``kind`` selects market, limit (``limit``), stop (``stop``) or stop-limit (both). Giving
-        ``stop_loss`` and/or ``take_profit`` makes it a bracket order: the protective exits are
-        placed once the entry fills and one cancels the other.
+        Parameters
+        ----------
+        symbol
+            One of ``ctx.symbols``.
+        quantity
+            Units to buy (shares, contracts, coins), e.g. ``ctx.buy("AAPL", quantity=10)``.
+        fraction
+            Share of equity to commit, sized at the fill price (``fraction=0.5``: half of equity,
+            fees included); at most the run's leverage.
+        notional
+            Amount of quote currency to commit, sized at the fill price.
+        kind
+            ``market``, ``limit`` (needs ``limit``), ``stop`` (needs ``stop``) or ``stop_limit`` (both).
+        stop_loss, take_profit
+            Absolute price levels; either makes it a bracket order whose protective exits are
+            placed once the entry fills (one cancels the other).
+
+        Raises
+        ------
+        EngineError
+            When no size, several sizes or a positional (unit-less) size is given, or the size is
+            not a positive finite number.
         """
         ...
 
     def sell(
         self,
         symbol: str,
-        quantity: float,
         *,
+        quantity: float | None = None,
+        fraction: float | None = None,
+        notional: float | None = None,
         kind: OrderKind = "market",
         limit: float | None = None,
         stop: float | None = None,
@@ -203,7 +234,11 @@ class Context(Protocol):
         time_in_force: TimeInForce = "gtc",
         tag: str = "",
     ) -> OrderRef:
-        """Submit a sell order (opens or adds to a short when flat/short); same options as ``buy``."""
+        """Submit a sell order (opens or adds to a short when flat/short); same sizes and options as ``buy``.
+
+        While long, a sell of ``quantity`` units reduces the position by that much (a market sell
+        reverses it: the position is closed and a short of the given size opened).
+        """
         ...
 
     def close(self, symbol: str | None = None, *, tag: str = "") -> OrderRef | None:

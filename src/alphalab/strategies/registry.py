@@ -10,6 +10,10 @@ Sources, in order (an id found earlier wins):
    define Strategy subclasses.
 
 A strategy that fails to load is listed with its error and skipped; it never breaks the listing.
+User ``*.py`` files are first imported in a child process (cached per path, size and mtime): a file
+that exits the interpreter (``sys.exit``, ``os._exit``), crashes it or hangs at import time is
+listed as failed and never imported here; anything it raises here, ``BaseException`` included
+(except KeyboardInterrupt), is reported as its error.
 SDL files are parsed once per (path, mtime) thanks to the cache in :mod:`alphalab.sdl.sources`.
 """
 
@@ -17,6 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -32,6 +39,13 @@ from alphalab.strategies.api import Strategy
 
 ENTRY_POINT_GROUP = "alphalab.strategies"
 _SPEC_CACHE: dict[tuple[str, int, int], StrategySpec] = {}
+_SCREEN_CACHE: dict[tuple[str, int, int], str | None] = {}
+_SCREEN_TIMEOUT_S = 30.0
+_SCREEN = (
+    "import importlib.util, sys\n"
+    "spec = importlib.util.spec_from_file_location('alphalab_user_screen', sys.argv[1])\n"
+    "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +108,41 @@ def _python_info(cls: type[Strategy], source: str) -> StrategyInfo:
                         cls.description, tuple(cls.tags))
 
 
+def _described(exc: BaseException) -> BaseException:
+    """Name what user code did when that is not an ordinary exception (``sys.exit(3)``)."""
+    if isinstance(exc, SystemExit):
+        return AlphaLabError(f"it called sys.exit({exc.code!r}) at import time")
+    if not isinstance(exc, Exception):
+        return AlphaLabError(f"it raised {type(exc).__name__} at import time: {exc}")
+    return exc
+
+
 def _failed(ident: str, kind: str, source: str, exc: BaseException) -> StrategyInfo:
     return StrategyInfo(ident, ident, kind, "error", {}, source, error=str(exc) or type(exc).__name__)
+
+
+def _screen(path: Path) -> str | None:
+    """Import ``path`` in a child process; return why that failed, or None when it imported cleanly."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key in _SCREEN_CACHE:
+        return _SCREEN_CACHE[key]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        done = subprocess.run([sys.executable, "-c", _SCREEN, str(path)], capture_output=True, text=True,
+                              timeout=_SCREEN_TIMEOUT_S, env=env, stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        reason: str | None = f"importing it did not finish within {_SCREEN_TIMEOUT_S:g} s"
+    else:
+        tail = (done.stderr.strip().splitlines() or [""])[-1]
+        if done.returncode == 0:
+            reason = None
+        elif done.returncode < 0:
+            reason = f"importing it killed the interpreter (signal {-done.returncode})"
+        else:
+            reason = tail or f"importing it exited the interpreter with status {done.returncode} (sys.exit or os._exit)"
+    _SCREEN_CACHE[key] = reason
+    return reason
 
 
 def _python_classes(path: Path) -> list[type[Strategy]]:
@@ -140,8 +187,10 @@ def _plugin_entries() -> Iterator[Entry]:
             items = items if isinstance(items, list | tuple) else [items]
             for item in items:
                 yield from _object_entries(item, source)
-        except Exception as exc:
-            yield _failed(ep.name, "plugin", source, exc), None
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # plug-in code: never let it take the listing down
+            yield _failed(ep.name, "plugin", source, _described(exc)), None
 
 
 def _object_entries(item: Any, source: str) -> Iterator[Entry]:
@@ -164,10 +213,16 @@ def _user_entries() -> Iterator[Entry]:
         if path.suffix == ".json":
             yield from _json_entry(path, str(path))
         elif path.suffix == ".py" and not path.name.startswith("_"):
+            reason = _screen(path)
+            if reason is not None:
+                yield _failed(path.stem, "python", str(path), AlphaLabError(reason)), None
+                continue
             try:
                 classes = _python_classes(path)
-            except Exception as exc:
-                yield _failed(path.stem, "python", str(path), exc), None
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # user code: SystemExit and other BaseExceptions are its errors
+                yield _failed(path.stem, "python", str(path), _described(exc)), None
                 continue
             for cls in classes:
                 yield _python_info(cls, str(path)), cls

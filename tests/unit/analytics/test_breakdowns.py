@@ -99,3 +99,62 @@ def test_result_breakdown_totals_match_the_trade_log(fake_result) -> None:
     total = fake_result.trades["pnl"].sum()
     for name in ("symbol", "year", "month", "side", "exit_reason", "regime"):
         assert out[name]["pnl"].sum() == pytest.approx(total), name
+
+
+def _reference_group(trades: pd.DataFrame, labels: list[str]) -> dict[str, dict[str, float]]:
+    """Per-label trade count, pnl, fees and win rate with plain Python loops (independent of pandas groupby)."""
+    out: dict[str, dict[str, float]] = {}
+    for label, pnl, fees in zip(labels, trades["pnl"].tolist(), trades["fees"].tolist(), strict=True):
+        row = out.setdefault(label, {"trades": 0.0, "pnl": 0.0, "fees": 0.0, "wins": 0.0})
+        row["trades"] += 1
+        row["pnl"] += pnl
+        row["fees"] += fees
+        row["wins"] += pnl > 0
+    return out
+
+
+def _period_end_growth(equity: pd.Series, fmt: str) -> dict[str, float]:
+    """Return each calendar period's return as last equity of the period over the last of the one before."""
+    out: dict[str, float] = {}
+    prev = float(equity.iloc[0])
+    values = equity.tolist()
+    labels = [ts.strftime(fmt) for ts in equity.index]
+    for i, label in enumerate(labels):
+        if i + 1 == len(labels) or labels[i + 1] != label:
+            out[label] = values[i] / prev - 1.0
+            prev = values[i]
+    return out
+
+
+def test_engine_breakdowns_match_an_independent_computation_from_trades_and_equity() -> None:
+    from alphalab.data import load_arrays
+    from alphalab.engine import BacktestConfig, run_backtest
+
+    result = run_backtest("sma_cross", load_arrays(["sample:AAPL", "sample:MSFT"], "1d"),
+                          BacktestConfig(fee_bps=10.0, slippage_bps=5.0))
+    trades, equity = result.trades, result.equity["equity"]
+    assert len(trades) > 20 and trades["exit_time"].notna().all()
+    # the trade log and the equity curve tell the same story: net pnl adds up to the equity change
+    assert trades["pnl"].sum() == pytest.approx(equity.iloc[-1] - equity.iloc[0], rel=1e-9)
+    out = breakdowns(result)
+    exits = [ts.strftime("%Y") for ts in pd.to_datetime(trades["exit_time"], utc=True)]
+    keyed = {"symbol": trades["symbol"].tolist(), "side": trades["side"].tolist(),
+             "exit_reason": trades["exit_reason"].tolist(), "year": exits,
+             "month": [ts.strftime("%Y-%m") for ts in pd.to_datetime(trades["exit_time"], utc=True)]}
+    for name, labels in keyed.items():
+        ref = _reference_group(trades, labels)
+        table = out[name]
+        for label, row in ref.items():
+            got = table.loc[label]
+            assert got["trades"] == row["trades"], (name, label)
+            assert got["pnl"] == pytest.approx(row["pnl"], rel=1e-12, abs=1e-9), (name, label)
+            assert got["fees"] == pytest.approx(row["fees"], rel=1e-12, abs=1e-9), (name, label)
+            assert got["win_rate"] == pytest.approx(row["wins"] / row["trades"]), (name, label)
+        # periods without a trade have no pnl and no fees (zero, not missing)
+        rest = table.drop(index=list(ref))
+        assert (rest["trades"] == 0).all() and (rest["pnl"] == 0).all() and (rest["fees"] == 0).all(), name
+    for freq, fmt in (("year", "%Y"), ("month", "%Y-%m")):
+        ref_ret = _period_end_growth(equity, fmt)
+        assert out[freq]["return"].to_dict() == pytest.approx(ref_ret, rel=1e-12, abs=1e-15)
+        growth = math.prod((1.0 + out[freq]["return"]).tolist())
+        assert growth == pytest.approx(equity.iloc[-1] / equity.iloc[0], rel=1e-9)

@@ -47,7 +47,7 @@ def test_candles_split_indicators_and_mark_every_trade(fake_result) -> None:
 def test_report_is_self_contained_with_header_banner_and_config(fake_result, tmp_path) -> None:
     fake_result.fill_timing = "close"
     fake_result.strategy_name = "SMA <b>Cross</b>"
-    path = write_report(fake_result, tmp_path)
+    path = write_report(fake_result, tmp_path, plotlyjs="inline")
     assert path == tmp_path / "report.html"
     text = path.read_text()
     assert re.search(r"<script[^>]*\bsrc=", text) is None
@@ -59,6 +59,41 @@ def test_report_is_self_contained_with_header_banner_and_config(fake_result, tmp
     assert "&quot;slow&quot;: 20" in text  # pretty JSON of the config
     m = compute_metrics(fake_result)
     assert format_metric("sharpe", m["sharpe"]) in text
+
+
+def test_reports_of_one_results_folder_share_one_plotly_js(fake_result, tmp_path, monkeypatch) -> None:
+    from alphalab.analytics.report import plotly_js_name
+
+    monkeypatch.setenv("ALPHALAB_HOME", str(tmp_path / "home"))
+    root = tmp_path / "home" / "results"
+    a = write_report(fake_result, root / "run-a" / "report.html")
+    b = write_report(fake_result, root / "run-b" / "report.html")
+    js = root / plotly_js_name()
+    assert js.stat().st_size > 3_000_000 and "Plotly" in js.read_text()[:100_000]
+    assert sorted(p.name for p in root.rglob("*.js")) == [js.name]
+    for page in (a, b):
+        text = page.read_text()
+        assert f'src="../{js.name}"' in text and len(text) < 1_000_000
+        assert re.search(r"<script[^>]*\bsrc=\"https?:", text) is None  # never a CDN
+    elsewhere = write_report(fake_result, tmp_path / "loose" / "r.html")
+    assert f'src="{js.name}"' in elsewhere.read_text() and (tmp_path / "loose" / js.name).exists()
+
+
+def test_long_curves_are_drawn_with_their_envelope_and_every_trade(fake_result) -> None:
+    from alphalab.analytics.charts import LINE_POINTS, equity_figure
+
+    idx = pd.date_range("2020-01-01", periods=200_003, freq="min", tz="UTC")
+    rng = np.random.default_rng(1)
+    eq = pd.Series(1e5 * np.cumprod(1 + rng.normal(0, 1e-3, len(idx))), index=idx)
+    fig = equity_figure(eq, eq * 0.9)
+    strategy, bench, dd = fig.data
+    assert len(bench.y) <= LINE_POINTS + 2 and max(bench.y) == pytest.approx(0.9 * eq.max(), rel=1e-15)
+    assert len(strategy.y) <= LINE_POINTS + 2 and len(dd.y) <= LINE_POINTS + 2
+    assert max(strategy.y) == eq.max() and min(strategy.y) == eq.min()
+    assert strategy.y[0] == eq.iloc[0] and strategy.y[-1] == eq.iloc[-1]
+    deepest = 100 * (1 - eq / eq.cummax()).max()
+    assert min(dd.y) == pytest.approx(-deepest, rel=1e-12)
+    assert list(strategy.x) == sorted(strategy.x)
 
 
 def test_report_without_close_fills_has_no_banner(fake_result, tmp_path) -> None:

@@ -76,16 +76,21 @@ def test_report_latest_rebuilds_the_newest_backtest(home: Path) -> None:
     assert json.loads(res.stdout)["run_hash"] == first["run_hash"]
 
 
-def test_mapping_run_where_every_entry_fails_exits_non_zero_with_reasons(home: Path, tmp_path: Path) -> None:
+def test_mapping_run_where_every_entry_fails_exits_non_zero_with_reasons(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from alphalab.research.mapping import BestConfigMapping
 
     doc = json.loads((Path(__file__).parent / "mapping_one_entry.json").read_text())
     doc["entries"][0]["asset"] = "sample:NOPE"
     bad = tmp_path / "bad.json"
     BestConfigMapping.model_validate(doc).save(bad)
-    res = CliRunner().invoke(app, ["mapping", "run", str(bad), "--out", str(tmp_path / "r")])
-    assert res.exit_code == 1
-    assert "every mapping entry failed" in res.stderr and "NOPE" in res.stderr
+    from alphalab.cli.main import main
+
+    code = main(["mapping", "run", str(bad), "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code != 0 and "every one of the 1 mapping entries failed" in err and "NOPE" in err
+    assert (tmp_path / "r" / "mapping_run.csv").is_file()  # the table of reasons is still written
 
 
 def test_mapping_router_without_a_detector_labels_with_the_rule_detector(home: Path, tmp_path: Path) -> None:
@@ -139,11 +144,15 @@ def test_live_settings_accept_the_spellings_users_have() -> None:
     assert s.order_type == "post_only" and s.scanner_compatible is False
 
 
-def test_fitness_where_every_cell_is_skipped_exits_non_zero(home: Path, tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["fitness", "sma_cross", "-s", "sample:NOPE", "--space", "fast=10",
-                                   "--space", "slow=50", "--workers", "1", "--out", str(tmp_path / "f")])
-    assert res.exit_code == 1
-    assert "every fitness cell failed" in res.stderr and "NOPE" in res.stderr
+def test_fitness_where_every_cell_is_skipped_exits_non_zero(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alphalab.cli.main import main
+
+    code = main(["fitness", "sma_cross", "-s", "sample:NOPE", "--space", "fast=10",
+                 "--space", "slow=50", "--workers", "1", "--out", str(tmp_path / "f")])
+    err = capsys.readouterr().err
+    assert code != 0 and "fitness cells failed" in err and "NOPE" in err
 
 
 

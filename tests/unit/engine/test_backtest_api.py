@@ -58,12 +58,13 @@ def test_config_costs_override_spec_and_close_fill_is_recorded(bars):
 
 def test_save_and_load_round_trip(bars, tmp_path):
     res = run_backtest("mean_reversion_v2", bars, BacktestConfig(fee_bps=5))
-    back = BacktestResult.load(res.save(tmp_path / "r"))
+    back = BacktestResult.load(res.save(tmp_path / "r", indicators=True))
     for name in ("trades", "orders", "fills", "equity", "positions"):
         pd.testing.assert_frame_equal(getattr(back, name), getattr(res, name))
     assert back.bars.digest() == res.data_hash
     assert (back.run_hash, back.config, back.fill_timing) == (res.run_hash, res.config, res.fill_timing)
-    assert set(back.indicators) == set(res.indicators)
+    assert set(back.indicators) == set(res.indicators) and res.indicators
+    assert BacktestResult.load(res.save(tmp_path / "r")).indicators == {}  # indicators only when asked
 
 
 def test_regime_labels_recorded_at_entry(bars):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from alphalab.analytics.metrics import metrics_from_series
 from alphalab.core.bars import BarArrays
@@ -35,15 +38,34 @@ def test_breakdown_rows_partition_bars_and_trades() -> None:
     table = regime_breakdown(result, {"SYN": truth})
     assert table["bars"].sum() == len(frame) - 1
     assert table["trades"].sum() == len(result.trades)
-    # the bull row equals the metrics of the bull bars' returns chained by hand
+    # the bull row equals the metrics of the bull bars' growth factors chained by hand
     eq = result.equity["equity"].to_numpy()
     prev = truth.to_numpy()[:-1]
-    r = eq[1:] / eq[:-1] - 1.0
-    bull = np.concatenate([[eq[0]], eq[0] * np.cumprod(r[prev == "bull"])])
+    growth = eq[1:] / eq[:-1]
+    bull = np.concatenate([[eq[0]], eq[0] * np.cumprod(growth[prev == "bull"])])
     idx = pd.DatetimeIndex(np.concatenate([frame.index[:1], frame.index[1:][prev == "bull"]]))
     ref = metrics_from_series(pd.Series(bull, index=idx), result.trades[result.trades["regime"] == "bull"],
                               None, result.periods_per_year or 365.0)
-    assert table.loc["bull", "total_return"] == ref["total_return"]
+    assert table.loc["bull", "total_return"] == pytest.approx(ref["total_return"], rel=1e-12)
+
+
+def test_breakdown_regime_returns_compound_to_the_run_return() -> None:
+    # independent reference: each regime's growth is the product of eq[t] / eq[t-1] over the bars
+    # decided in it (label at t-1), and the regimes' growths multiply to the whole run's growth
+    frame, truth = markov_switching_bars(500, 4)
+    bars = BarArrays.from_frame(frame, "SYN", "1d")
+    result = run_backtest("sma_cross", bars, regimes={"SYN": truth})
+    table = regime_breakdown(result, {"SYN": truth})
+    eq = result.equity["equity"].to_numpy()
+    prev = truth.to_numpy()[:-1]
+    growth = eq[1:] / eq[:-1]
+    for regime, row in table.iterrows():
+        expected = math.prod(growth[prev == regime].tolist()) - 1.0
+        assert row["total_return"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert row["total_return"] > -1.0
+    assert math.prod((1.0 + table["total_return"]).tolist()) == pytest.approx(eq[-1] / eq[0], rel=1e-9)
+    by_trades = result.trades.groupby("regime").size().reindex(table.index, fill_value=0)
+    assert table["trades"].tolist() == by_trades.tolist()
 
 
 def test_regimes_summary_is_strict_json_with_the_breakdown_numbers() -> None:

@@ -26,8 +26,8 @@ from alphalab.research.mapping import (
 )
 from alphalab.research.regime_run import batch_curves, run_in_regime
 from alphalab.research.routing import mapping_to_routing_table
-from alphalab.research.testing import SyntheticEvaluator
 from alphalab.sdl.models import ExitsSpec, SizingSpec
+from alphalab.testing.evaluators import SyntheticEvaluator
 
 SYM, TF = "SYN", "1d"
 

@@ -24,8 +24,8 @@ from alphalab.research.mapping import (
     validate_mapping_file,
 )
 from alphalab.research.space import SearchSpace, parse_override
-from alphalab.research.testing import SyntheticEvaluator
 from alphalab.sdl.models import CostsSpec, ExitsSpec, SizingSpec
+from alphalab.testing.evaluators import SyntheticEvaluator
 
 SPACE = SearchSpace({"fast": parse_override("fast=10:30:10"), "slow": parse_override("slow=40,60,80")})
 

@@ -12,7 +12,7 @@ from alphalab.research.executors import LocalExecutor, RayExecutor
 from alphalab.research.optimize import optimize
 from alphalab.research.space import SearchSpace, parse_override
 from alphalab.research.store import TrialStore
-from alphalab.research.testing import SyntheticEvaluator
+from alphalab.testing.evaluators import SyntheticEvaluator
 
 pytestmark = pytest.mark.ray
 

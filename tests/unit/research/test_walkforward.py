@@ -47,7 +47,7 @@ class Planted:
         return pd.Series(self._series(int(params["p"]))[w.start : w.stop], index=idx[w.start : w.stop])
 
     def __call__(self, strategy: Any, params: Any, symbol: str, timeframe: str, window: Window | None) -> dict[str, float]:
-        return series_metrics(self.returns(strategy, params, symbol, timeframe, window).to_numpy())
+        return series_metrics(self.returns(strategy, params, symbol, timeframe, window).to_numpy(), 252.0)
 
 
 SPACE = SearchSpace({"p": parse_override("p=1:9")})

@@ -50,7 +50,14 @@ def test_sma_cross_matches_a_hand_computed_crossover(stock_bars: BarArrays) -> N
     above = fast > slow
     expected = np.zeros_like(above)
     expected[1:] = above[1:] & ~above[:-1] & ~np.isnan(slow[:-1])
-    assert np.array_equal(sig.entry_long[:, 0], expected)
+    # TA-Lib is another implementation: its SMA may differ from ours by a few ulps, so a bar may only
+    # disagree where the lines are within 1e-9 (relative) of each other at that bar or the one before
+    with np.errstate(invalid="ignore"):
+        near = np.abs(fast - slow) <= 1e-9 * np.abs(slow)
+    near[1:] |= near[:-1]
+    differ = sig.entry_long[:, 0] != expected
+    assert not (differ & ~near).any()
+    assert expected.sum() >= 3
     assert not sig.entry_short.any()
     assert sig.atr is None
 

@@ -1,4 +1,4 @@
-"""A deterministic fake evaluator: research machinery can be exercised without the engine.
+"""A deterministic fake evaluator for tests: research machinery exercised without the engine.
 
 ``SyntheticEvaluator`` turns a parameter set into a per-bar return series: seeded noise plus a
 drift that peaks at ``peak`` (a smooth hill over the parameters), then reports metrics the way the
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alphalab.analytics.metrics import periods_per_year_for
 from alphalab.research.evaluator import Window, return_statistics
 from alphalab.research.series import series_metrics
 
@@ -69,7 +70,7 @@ class SyntheticEvaluator:
         self, strategy: Any, params: Mapping[str, Any], symbol: str, timeframe: str, window: Window | None
     ) -> dict[str, float]:
         r = self.returns(strategy, params, symbol, timeframe, window).to_numpy()
-        out = series_metrics(r)
+        out = series_metrics(r, periods_per_year_for(timeframe, (symbol,)))
         wins = r[r > 0]
         losses = r[r < 0]
         out["trades"] = float(r.size // 5)

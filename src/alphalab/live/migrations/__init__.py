@@ -1,0 +1,1 @@
+"""Alembic migrations of the order ledger (run by :class:`alphalab.live.ledger.Ledger`)."""
