@@ -1,6 +1,7 @@
 """Every `alphalab ...` command in README.md and docs/ runs as written, in document order, in a fresh home.
 
-Commands come from fenced shell blocks and from inline code spans. They run in-process (the CLI's own
+Commands come from fenced shell blocks (README.md, docs/*.md, docs/guide/*.md) and from the README's
+inline code spans (its tables of commands). They run in-process (the CLI's own
 ``main``) in one working folder and one fresh ``ALPHALAB_HOME``, so a later command sees what an earlier
 one wrote (``mapping export latest`` reads the fitness run above it). ``prices.csv`` and
 ``my_strategy.json`` stand for the user's own files and are provided here; ``data download`` replays
@@ -30,12 +31,14 @@ _FENCE = re.compile(r"```([a-z]*)\n(.*?)```", re.S)
 _SHELL = {"", "bash", "sh", "shell", "console"}
 
 
-def documented_commands(text: str) -> list[str]:
-    """Return the `alphalab ...` commands of a Markdown text in order (fenced shell lines and inline spans)."""
+def documented_commands(text: str, *, inline: bool = True) -> list[str]:
+    """Return the `alphalab ...` commands of a Markdown text in order: fenced shell lines, and with
+    ``inline`` the inline code spans too (the README's tables are examples; elsewhere an inline
+    `alphalab optimize` is a reference to a command in prose, and examples go in fenced blocks)."""
     out: list[str] = []
     pos = 0
     for m in _FENCE.finditer(text):
-        out += _inline(text[pos:m.start()])
+        out += _inline(text[pos:m.start()]) if inline else []
         if m.group(1) in _SHELL:
             body = re.sub(r"\\\n\s*", " ", m.group(2))
             for line in body.splitlines():
@@ -43,7 +46,7 @@ def documented_commands(text: str) -> list[str]:
                 if line.startswith("alphalab "):
                     out.append(" ".join(line.split()))
         pos = m.end()
-    return out + _inline(text[pos:])
+    return out + (_inline(text[pos:]) if inline else [])
 
 
 def _inline(text: str) -> list[str]:
@@ -51,7 +54,8 @@ def _inline(text: str) -> list[str]:
 
 
 def _all_commands() -> list[tuple[str, str]]:
-    return [(p.relative_to(ROOT).as_posix(), c) for p in DOCS for c in documented_commands(p.read_text())]
+    return [(p.relative_to(ROOT).as_posix(), c) for p in DOCS
+            for c in documented_commands(p.read_text(), inline=p.name == "README.md" and p.parent == ROOT)]
 
 
 # `alphalab demo` (2 minutes on a cold cache) runs verbatim in tests/integration/test_demo.py.
