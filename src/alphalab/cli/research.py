@@ -240,12 +240,15 @@ def montecarlo(
     """Monte Carlo of a backtest's trades or returns."""
     import plotly.graph_objects as go
 
+    from alphalab.core.errors import ConfigError
     from alphalab.research.montecarlo import backtest_values, monte_carlo
     from alphalab.research.report import write_html
 
     name = strategy_of(strategy_arg, strategy)
     assert name is not None
     check_options(sims=sims, block=block, ruin=ruin, seed=seed)
+    if on not in ("trades", "returns"):
+        raise ConfigError(f"--on {on!r} is not trades or returns", hint="use --on trades or --on returns")
     strat, ev = _study(name, symbol, timeframe)
     values, ppy = backtest_values(ev.run(strat, {}, symbol, timeframe, None), on)
     mc = monte_carlo(values, method=method, n_sims=sims, block=block, seed=seed, ruin_drawdown=ruin,
