@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alphalab.workflows import BacktestRequest, _run_dir, run_backtest_request
+from alphalab.runs import new_run_dir
+from alphalab.workflows import BacktestRequest, run_backtest_request
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ DEMO_RUNS: tuple[DemoRun, ...] = (
     DemoRun("rsi_reversion", ("sample:EURUSD",), "1h"),
     DemoRun("sma_cross_atr", ("sample:AAPL", "sample:MSFT", "sample:IBM", "sample:GOOG"), "1d"),  # last: see _warm_up
 )
+
+FEE_BPS = 5.0  # realistic retail costs: 5 bps commission and 5 bps slippage on every fill
+SLIPPAGE_BPS = 5.0
+COSTS = f"costs: {FEE_BPS:g} bps fees + {SLIPPAGE_BPS:g} bps slippage per fill"
 
 _SHOWN = ("total_return", "cagr", "sharpe", "max_drawdown", "win_rate", "profit_factor", "trades")
 _PERCENT = {"total_return", "cagr", "max_drawdown", "win_rate"}
@@ -76,7 +81,7 @@ def _warm_shared_cash_loop() -> None:
 
 def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any]:
     """Run the demo backtests; return a summary with every run's metrics and report path."""
-    target = _run_dir(out, "demo")
+    target = new_run_dir("demo", "demo", out)
     started = time.perf_counter()
     runs: list[dict[str, Any]] = []
     child = _warm_up()
@@ -93,7 +98,8 @@ def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any
         name = f"{run.strategy}-{'_'.join(s.split(':')[-1] for s in run.symbols)}"
         summary = run_backtest_request(
             BacktestRequest(
-                strategy=run.strategy, symbols=list(run.symbols), timeframe=run.timeframe, out=target / name
+                strategy=run.strategy, symbols=list(run.symbols), timeframe=run.timeframe, out=target / name,
+                fee_bps=FEE_BPS, slippage_bps=SLIPPAGE_BPS,
             )
         )
         runs.append(summary)
@@ -102,6 +108,7 @@ def run_demo(out: Path | None = None, *, progress: bool = True) -> dict[str, Any
         "out": str(target),
         "index": str(index),
         "seconds": round(time.perf_counter() - started, 2),
+        "costs": {"fee_bps": FEE_BPS, "slippage_bps": SLIPPAGE_BPS},
         "runs": runs,
     }
     if progress:
@@ -118,7 +125,7 @@ def _print_table(result: dict[str, Any]) -> None:
         for r in result["runs"]
     ]
     table(
-        "AlphaLab demo: built-in strategies on the bundled data", ["strategy", "symbols", "tf", *_HEADERS], rows
+        f"AlphaLab demo: built-in strategies on the bundled data ({COSTS})", ["strategy", "symbols", "tf", *_HEADERS], rows
     )
     print(f"\nReports written to {result['out']}")
     print(f"Open {result['index']} in a browser. ({result['seconds']} s)")
@@ -148,7 +155,8 @@ def _write_index(target: Path, runs: list[dict[str, Any]]) -> Path:
         "<!doctype html><html><head><meta charset='utf-8'><title>AlphaLab demo</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}</style>"
-        f"</head><body><h1>AlphaLab demo</h1><p>Built-in strategies on the bundled real data.</p>"
+        f"</head><body><h1>AlphaLab demo</h1><p>Built-in strategies on the bundled real data; "
+        f"{COSTS}.</p>"
         f"<table><tr>{head}</tr>{''.join(rows)}</table></body></html>"
     )
     path = target / "index.html"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alphalab.core.errors import ConfigError
+from alphalab.runs import new_run_dir, resolve
 
 
 @dataclass
@@ -52,18 +52,6 @@ def parse_param_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _run_dir(out: Path | None, label: str) -> Path:
-    from alphalab import paths
-
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        return out
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    d = paths.results_dir() / f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
 def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
     """Run one backtest as ``alphalab backtest`` does; return the JSON summary.
 
@@ -99,7 +87,7 @@ def run_backtest_request(req: BacktestRequest) -> dict[str, Any]:
         # the one dispatch the notebook API uses too: SDL -> run_backtest, Python -> run_strategy
         result, _ = run(load_strategy(req.strategy), bars, config, params, regimes)
     metrics = compute_metrics(result)
-    run_dir = _run_dir(req.out, f"{result.strategy_id}-{'_'.join(req.symbols)}-{req.timeframe}")
+    run_dir = new_run_dir("backtest", f"{result.strategy_id}-{'_'.join(req.symbols)}-{req.timeframe}", req.out)
     result_path = result.save(run_dir / "result")
     report_path = write_report(result, run_dir / "report.html", metrics=metrics, regimes=regimes)
     extra: dict[str, Any] = {}
@@ -143,12 +131,15 @@ def _regimes_for(req: BacktestRequest, bars: Any) -> dict[str, Any] | None:
     return {s: detect(bars.frame(s), method) for s in bars.symbols}
 
 
-def rebuild_report(result_dir: Path, out: Path | None = None) -> dict[str, Any]:
+def rebuild_report(result_dir: Path | str, out: Path | None = None) -> dict[str, Any]:
     """Rebuild the HTML report and exports of a saved result directory."""
     from alphalab.analytics import compute_metrics, export, write_report
     from alphalab.core.errors import NotFoundError
     from alphalab.engine.result import BacktestResult
 
+    result_dir = resolve(result_dir, "backtest")
+    if (result_dir / "result").is_dir():  # a run folder: its saved result is inside
+        result_dir = result_dir / "result"
     if not result_dir.exists():
         raise NotFoundError(
             f"no saved result at {result_dir}", hint="pass the 'result' path printed by backtest"
@@ -168,7 +159,7 @@ def monthly_reports(
     """Refresh each chosen strategy's backtest and write the monthly reports plus an index page."""
     from alphalab.research import monthly_report
 
-    target = _run_dir(out, "monthly")
+    target = new_run_dir("monthly", "monthly", out)
     if mapping is not None:
         return dict(monthly_report(mapping, target))
     if not strategies or not symbols:

@@ -24,7 +24,7 @@ def test_backtest_with_regimes_reports_every_metric_by_regime(
 ) -> None:
     args = [
         "backtest",
-        "-s",
+        "-S",
         "sma_cross",
         "--symbol",
         "sample:SP500",

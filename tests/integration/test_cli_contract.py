@@ -53,7 +53,7 @@ def test_backtest_is_deterministic_same_run_hash(tmp_path: Path, capsys: pytest.
         main(
             [
                 "backtest",
-                "-s",
+                "-S",
                 "sma_cross",
                 "--symbol",
                 "sample:IBM",
@@ -67,12 +67,12 @@ def test_backtest_is_deterministic_same_run_hash(tmp_path: Path, capsys: pytest.
 
 
 def test_param_override_changes_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["backtest", "-s", "sma_cross", "--symbol", "sample:IBM", "--out", str(tmp_path / "a"), "--json"])
+    main(["backtest", "-S", "sma_cross", "--symbol", "sample:IBM", "--out", str(tmp_path / "a"), "--json"])
     a = json.loads(capsys.readouterr().out)
     main(
         [
             "backtest",
-            "-s",
+            "-S",
             "sma_cross",
             "--symbol",
             "sample:IBM",
@@ -90,11 +90,11 @@ def test_param_override_changes_the_run(tmp_path: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["backtest", "-s", "no_such_strategy", "--symbol", "sample:AAPL"], "no_such_strategy"),
-        (["backtest", "-s", "ema_cross", "--symbol", "sample:NOPE"], "NOPE"),
-        (["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL", "--param", "fast"], "name=value"),
-        (["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL", "--fill", "later"], "later"),
-        (["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL", "-t", "7x"], "7x"),
+        (["backtest", "-S", "no_such_strategy", "--symbol", "sample:AAPL"], "no_such_strategy"),
+        (["backtest", "-S", "ema_cross", "--symbol", "sample:NOPE"], "NOPE"),
+        (["backtest", "-S", "ema_cross", "--symbol", "sample:AAPL", "--param", "fast"], "name=value"),
+        (["backtest", "-S", "ema_cross", "--symbol", "sample:AAPL", "--fill", "later"], "later"),
+        (["backtest", "-S", "ema_cross", "--symbol", "sample:AAPL", "-t", "7x"], "7x"),
     ],
 )
 def test_bad_input_gives_one_sentence_and_hint_without_traceback(
@@ -109,19 +109,19 @@ def test_bad_input_gives_one_sentence_and_hint_without_traceback(
 
 
 def test_unknown_strategy_in_a_subprocess_has_no_traceback(tmp_path: Path) -> None:
-    proc = _run(["backtest", "-s", "no_such_strategy", "--symbol", "sample:AAPL"], tmp_path)
+    proc = _run(["backtest", "-S", "no_such_strategy", "--symbol", "sample:AAPL"], tmp_path)
     assert proc.returncode != 0
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
 
 
 def test_debug_flag_shows_the_traceback(tmp_path: Path) -> None:
-    proc = _run(["--debug", "backtest", "-s", "no_such_strategy", "--symbol", "sample:AAPL"], tmp_path)
+    proc = _run(["--debug", "backtest", "-S", "no_such_strategy", "--symbol", "sample:AAPL"], tmp_path)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
 def test_home_option_overrides_environment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "custom-home"
-    code = main(["--home", str(home), "backtest", "-s", "sma_cross", "--symbol", "sample:IBM", "--json"])
+    code = main(["--home", str(home), "backtest", "-S", "sma_cross", "--symbol", "sample:IBM", "--json"])
     assert code == 0
     assert str(home) in json.loads(capsys.readouterr().out)["result"]
 

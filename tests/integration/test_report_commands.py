@@ -15,7 +15,7 @@ def test_report_rebuilds_html_and_exports_from_a_saved_result(
 ) -> None:
     assert (
         main(
-            ["backtest", "-s", "ema_cross", "--symbol", "sample:IBM", "--out", str(tmp_path / "bt"), "--json"]
+            ["backtest", "-S", "ema_cross", "--symbol", "sample:IBM", "--out", str(tmp_path / "bt"), "--json"]
         )
         == 0
     )

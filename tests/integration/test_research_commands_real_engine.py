@@ -106,7 +106,7 @@ def test_optimize_on_constant_prices_warns_that_no_trial_traded(tmp_path: Path) 
 
 def test_backtest_without_trades_warns_on_stderr_and_in_json(tmp_path: Path) -> None:
     _flat_dataset()
-    code, out, err = _run(["backtest", "-s", "sma_cross", "--symbol", "local:FLAT", "--out", str(tmp_path),
+    code, out, err = _run(["backtest", "-S", "sma_cross", "--symbol", "local:FLAT", "--out", str(tmp_path),
                            "--json"])
     assert code == 0, err
     doc = json.loads(out)

@@ -50,7 +50,11 @@ def test_cli_optimize_mapping_and_monthly_report(tmp_path: Path) -> None:
                               "--workers", "1", "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    assert doc["trials"] == 4 and (out / "heatmap.html").exists() and (out / "report.html").exists()
+    assert doc["trials"] == 4 and doc["run"] == str(out)
+    page = (out / "report.html").read_text()
+    assert '"type":"heatmap"' in page and "Deflated Sharpe Ratio" in page and "stable-region centre" in page
+    best = doc["best"]["params"]
+    assert f"<td>{best['fast']}</td><td>{best['slow']}</td>" in page  # the best trial's row is on the page
     fit = tmp_path / "fit"
     res = runner.invoke(app, ["fitness", "--strategy", "sma_cross", "-s", "sample:AAPL", "-s", "sample:IBM",
                               "--space", "fast=10,20", "--space", "slow=50", "--workers", "1",

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from alphalab.cli._common import JsonOpt, emit, table
+from alphalab.cli._common import (
+    JsonOpt,
+    StrategyArg,
+    StrategyOpt,
+    SymbolsOpt,
+    emit,
+    metric_rows,
+    strategy_of,
+    table,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -16,15 +25,6 @@ def register(app: typer.Typer) -> None:
     app.command("report", help="Rebuild reports: RESULT_DIR, or 'monthly' for the monthly strategy reports.")(
         report
     )
-
-
-StrategyOpt = Annotated[
-    str, typer.Option("--strategy", "-s", help="Strategy id or path to an SDL JSON file.")
-]
-SymbolOpt = Annotated[
-    list[str],
-    typer.Option("--symbol", help="Symbol (repeat for several), e.g. sample:AAPL or binance:BTC/USDT."),
-]
 
 
 _OptStr = str | None
@@ -43,10 +43,9 @@ _ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="Override a
 
 
 def backtest(
-    strategy: Annotated[
-        _OptStr, typer.Option("--strategy", "-s", help="Strategy id or SDL JSON file.")
-    ] = None,
-    symbol: SymbolOpt = ...,  # type: ignore[assignment]
+    strategy_arg: StrategyArg = None,
+    strategy: StrategyOpt = None,
+    symbol: SymbolsOpt = ...,  # type: ignore[assignment]
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe, e.g. 1h or 1d.")] = "1d",
     start: Annotated[
         _OptStr, typer.Option("--start", help="First date (inclusive), e.g. 2010-01-01.")
@@ -72,7 +71,7 @@ def backtest(
 
     summary = run_backtest_request(
         BacktestRequest(
-            strategy=strategy,
+            strategy=strategy_of(strategy_arg, strategy, required=False),
             symbols=list(symbol),
             timeframe=timeframe,
             start=start,
@@ -96,14 +95,15 @@ def _render_backtest(summary: dict[str, object]) -> None:
     metrics = summary["metrics"]
     assert isinstance(metrics, dict)
     title = f"{summary['name']} on {', '.join(summary['symbols'])} ({summary['timeframe']})"  # type: ignore[arg-type]
-    table(title, ["metric", "value"], list(metrics.items()))
+    table(title, ["metric", "value"], metric_rows(metrics))
     for key in ("trades", "report", "result"):
         typer.echo(f"{key}: {summary[key]}")
 
 
 def lookahead(
-    strategy: StrategyOpt,
-    symbol: SymbolOpt,
+    strategy_arg: StrategyArg = None,
+    strategy: StrategyOpt = None,
+    symbol: SymbolsOpt = ...,  # type: ignore[assignment]
     timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
     cuts: Annotated[int, typer.Option("--cuts", help="Number of cut points (per method).")] = 12,
     method: Annotated[
@@ -121,8 +121,9 @@ def lookahead(
 
     check_options(cuts=cuts)
 
+    name = strategy_of(strategy_arg, strategy)
     bars = load_arrays(list(symbol), timeframe)
-    rep = check_lookahead(strategy, bars, n_cuts=cuts, methods=tuple(method or METHODS), seed=seed)
+    rep = check_lookahead(name, bars, n_cuts=cuts, methods=tuple(method or METHODS), seed=seed)
     payload = rep.to_dict()
 
     def render() -> None:
@@ -146,31 +147,43 @@ def lookahead(
 
 
 def report(
-    target: Annotated[str, typer.Argument(help="A saved result directory, or 'monthly'.")],
+    target: Annotated[str, typer.Argument(
+        help="A saved result (or its run folder), 'latest' (the newest backtest), or 'monthly'.")],
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="For 'monthly': a best-config mapping file.")
     ] = None,
     strategy: Annotated[
-        list[str] | None, typer.Option("--strategy", help="For 'monthly': strategy ids.")
+        list[str] | None, typer.Option("--strategy", "-S", help="For 'monthly': strategy ids (repeat).")
     ] = None,
-    symbol: Annotated[list[str] | None, typer.Option("--symbol", help="For 'monthly': symbols.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option("--symbol", "-s", help="For 'monthly': symbols.")] = None,
     timeframe: Annotated[str, typer.Option("--timeframe", "-t")] = "1d",
     out: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the reports of a saved result, or write the monthly strategy reports."""
-    if target == "monthly":
-        from alphalab.workflows import monthly_reports
-
-        payload = monthly_reports(
-            mapping=mapping, strategies=strategy or [], symbols=symbol or [], timeframe=timeframe, out=out
-        )
-    else:
+    if target != "monthly":
         from alphalab.workflows import rebuild_report
 
-        payload = rebuild_report(Path(target), out)
-    emit(
-        payload,
-        as_json=as_json,
-        render=lambda: typer.echo("\n".join(f"{k}: {v}" for k, v in payload.items())),
+        payload = rebuild_report(target, out)
+        emit(payload, as_json=as_json, render=lambda: typer.echo(
+            f"report: {payload['report']}\nexports: {len(payload['exports'])} files"))
+        return
+    import pandas as pd
+
+    from alphalab.cli._common import fmt_metric
+    from alphalab.cli._validate import require_some_success
+    from alphalab.workflows import monthly_reports
+
+    payload = monthly_reports(
+        mapping=mapping, strategies=strategy or [], symbols=symbol or [], timeframe=timeframe, out=out
     )
+    rows = payload["reports"]
+    cols = ["strategy", "symbol", "timeframe", "status", "total_return", "win_rate", "profit_factor",
+            "max_drawdown", "sharpe", "trades"]
+
+    def render() -> None:
+        table("monthly reports", cols, [[fmt_metric(c, r.get(c)) for c in cols] for r in rows])
+        typer.echo(f"index: {payload['index']}")
+
+    require_some_success(pd.DataFrame(rows), "monthly reports", written=str(payload["index"]))
+    emit(payload, as_json=as_json, render=render)

@@ -238,7 +238,9 @@ def _check_target(target: str, timeframe: str | None, mapping: list[str] | None)
 def resample_(
     symbol: Annotated[str, typer.Argument(help="Dataset symbol (source:SYMBOL or SYMBOL).")],
     to: Annotated[str, typer.Option("--to", help="Target timeframe, e.g. 1h.")],
-    timeframe: Annotated[str, typer.Option("--from", help="Source timeframe.")] = "1m",
+    timeframe: Annotated[
+        str | None, typer.Option("--from", help="Source timeframe (default: the finest stored one).")
+    ] = None,
     include_partial: Annotated[
         bool, typer.Option("--include-partial", help="Keep an incomplete last bar.")
     ] = False,
@@ -252,6 +254,7 @@ def resample_(
     from alphalab.data.loader import load_bars
     from alphalab.data.resampling import resample
 
+    timeframe = timeframe or _stored_timeframe(symbol, to)
     frame = load_bars(symbol, timeframe, adjust=False)
     bars = resample(frame, to, include_partial, source_timeframe=timeframe)
     if out is not None:
@@ -275,6 +278,26 @@ def resample_(
             f"{len(frame)} {timeframe} bars -> {len(bars)} {to} bars, written to {target}"
         ),
     )
+
+
+def _stored_timeframe(symbol: str, to: str) -> str:
+    """Return the finest timeframe ``symbol`` is stored at that can make ``to`` bars."""
+    from alphalab.core.errors import NotFoundError
+    from alphalab.core.timeframe import Timeframe
+    from alphalab.data.catalog import Catalog
+    from alphalab.data.samples import sample_info
+
+    target = Timeframe.parse(to)
+    if symbol.lower().startswith("sample:"):
+        return sample_info(symbol).timeframe
+    source, _, bare = symbol.rpartition(":") if ":" in symbol else ("", "", symbol)
+    stored = [Timeframe.parse(d.timeframe) for d in Catalog().find(bare, source=source or None)]
+    usable = sorted(tf for tf in stored if tf < target and tf.divides(target))
+    if usable:
+        return str(usable[0])
+    if stored:
+        return str(min(stored))  # resample() then names why it cannot make ``to`` bars
+    raise NotFoundError(f"no dataset {symbol!r} in the catalog", hint="see `alphalab data list`")
 
 
 @data_app.command("delete")

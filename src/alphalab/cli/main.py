@@ -17,7 +17,8 @@ from alphalab.cli._common import state
 
 app = typer.Typer(
     name="alphalab",
-    help="AlphaLab: research a trading strategy, prove it honestly, run it on paper and live.",
+    help="AlphaLab: research a trading strategy and prove it honestly (backtests, research, regimes). "
+    "Paper and live trading are not available yet.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -32,6 +33,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.sdl",
     "alphalab.cli.backtest",
     "alphalab.cli.research",
+    "alphalab.cli.mapping",
     "alphalab.cli.regimes",
     "alphalab.cli.portfolio",
     "alphalab.cli.risk",
@@ -46,7 +48,11 @@ def _root(
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
 ) -> None:
-    """Research a trading strategy, prove it honestly, run it on paper and live."""
+    """Research a trading strategy and prove it honestly. Paper and live trading are not available yet.
+
+    Strategies are named the same way in every command: as the first argument
+    (`alphalab optimize ema_cross`) or with --strategy/-S; symbols with --symbol/-s.
+    """
     from alphalab import paths
 
     state.debug = debug

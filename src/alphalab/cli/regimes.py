@@ -15,7 +15,7 @@ regimes_app = typer.Typer(
     no_args_is_help=True,
 )
 
-SymbolOpt = Annotated[str, typer.Option("--symbol", help="Symbol, e.g. sample:AAPL or binance:BTC/USDT.")]
+SymbolOpt = Annotated[str, typer.Option("--symbol", "-s", help="Symbol, e.g. sample:AAPL or binance:BTC/USDT.")]
 TfOpt = Annotated[str, typer.Option("--timeframe", "-t", help="Bar length, e.g. 1h or 1d.")]
 MethodOpt = Annotated[str, typer.Option("--method", "-m", help="Detector: hmm (Gaussian HMM) or rule.")]
 SetOpt = Annotated[

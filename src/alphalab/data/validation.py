@@ -59,7 +59,7 @@ class ValidationReport:
         if self.errors:
             raise DataError(
                 f"{self.source}: {len(self.errors)} problem(s) in the bar data",
-                hint="fix the rows named above, or import with --repair to sort and drop exact duplicates",
+                hint="fix the rows named above, or import with --repair to sort, drop exact duplicates and keep gaps",
                 source=self.source,
                 problems=self.errors,
             )
@@ -399,10 +399,14 @@ def validate(
     order, unique = _sort_order(times)
     sorted_times, sorted_rows = times[order], rows[order]
     tf, cal = _timeframe_and_calendar(sorted_times, timeframe, calendar)
-    problems += _gap_problems(source, sorted_times[unique], sorted_rows[unique], tf, cal)
+    gaps = _gap_problems(source, sorted_times[unique], sorted_rows[unique], tf, cal)
     sorted_frame = work.iloc[order][unique]
     warnings = list(frame.attrs.get("warnings", []))
     warnings += _jump_warnings(source, sorted_frame, sorted_rows[unique], jump_ratio)
+    if mode == "repair" and gaps:  # a gap cannot be filled honestly: keep it (missing bars stay missing)
+        warnings, repairs = gaps + warnings, [*repairs, f"{source}: kept {len(gaps)} gap(s) as missing bars"]
+    else:
+        problems += gaps
     report = ValidationReport(source, str(tf), cal, len(frame), problems, warnings, repairs)
     return _finish(report, sorted_frame, mode)
 

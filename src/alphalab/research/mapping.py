@@ -1,7 +1,8 @@
 """Best-config mappings: which strategy, with which parameters, trades which asset and timeframe.
 
-A mapping file is the versioned JSON document (``schema_version`` "1.0") that paper and live
-trading load unchanged. It is exported from a fitness table with selection rules, validated with
+A mapping file is the versioned JSON document (``schema_version`` "1.0") meant to be loaded
+unchanged by paper and live trading once they exist (they do not yet: ``risk_model`` and
+``data_range`` are recorded and validated, but nothing reads them today). It is exported from a fitness table with selection rules, validated with
 path-precise errors, and can be re-run exactly (``alphalab mapping run``).
 """
 

@@ -9,7 +9,7 @@ each regime. :func:`mapping_to_routing_table` turns the entries of one asset and
 - an entry with regime ``"all"`` becomes the table's ``default`` (unmapped regimes trade it); without
   one, unmapped regimes are flat;
 - the detector is the argument, else the mapping's ``detector``; with neither, labels must be passed
-  to the run.
+  to the run (:func:`run_mapping_routed` then labels the bars with the ``rule`` detector).
 
 :func:`run_mapping_routed` runs every asset and timeframe of a mapping through
 ``regimes.router.run_router_backtest`` and scores each run with ``analytics.compute_metrics``.
@@ -24,6 +24,8 @@ import pandas as pd
 
 from alphalab.core.errors import ConfigError
 from alphalab.research.mapping import BestConfigMapping, MappingEntry
+
+DEFAULT_DETECTOR = "rule"
 
 
 def _detector_dict(detector: Any) -> dict[str, Any] | None:
@@ -117,6 +119,8 @@ def run_mapping_routed(
     from alphalab.regimes.router import run_router_backtest
 
     load = data or (lambda s, t: load_arrays([s], t))
+    if regimes is None and detector is None and mapping.detector is None:
+        detector = DEFAULT_DETECTOR  # a mapping exported without regimes still needs bar labels to route
     pairs = list(dict.fromkeys((e.asset, str(e.timeframe)) for e in mapping.entries))
     rows: list[dict[str, Any]] = []
     results: dict[tuple[str, str], Any] = {}

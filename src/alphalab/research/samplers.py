@@ -38,16 +38,31 @@ def plan(space: SearchSpace, method: str, n_trials: int | None, seed: int = 0) -
     """
     if method == "grid":
         return space.grid()
+    if method not in ("random", "lhs"):
+        raise ConfigError(f"unknown sampler {method!r}", hint=f"choose one of {', '.join(SAMPLERS)}")
     n = int(n_trials or 100)
     rng = np.random.default_rng(seed)
+    out: list[dict[str, Value]] = []
+    for _ in range(_MAX_ROUNDS):  # sets the constraints exclude are dropped and drawn again
+        out += [s for s in _draw(space, method, n, rng) if space.allows(s)]
+        if len(out) >= n or not space.constraints:
+            return out[:n]
+    if not out:
+        raise ConfigError("the parameter constraints exclude every point of the search space",
+                          hint="widen the --space ranges or check the strategy's 'constraints'")
+    return out
+
+
+_MAX_ROUNDS = 50
+
+
+def _draw(space: SearchSpace, method: str, n: int, rng: np.random.Generator) -> list[dict[str, Value]]:
     d = len(space.params)
     if method == "random":
         u = rng.random((n, d))
-    elif method == "lhs":
+    else:
         # one point in each of n equal strata per dimension, strata shuffled independently per dimension
         u = (np.argsort(rng.random((n, d)), axis=0) + rng.random((n, d))) / n
-    else:
-        raise ConfigError(f"unknown sampler {method!r}", hint=f"choose one of {', '.join(SAMPLERS)}")
     params = list(space.params.values())
     return [{p.name: p.from_unit(float(u[i, j])) for j, p in enumerate(params)} for i in range(n)]
 
@@ -103,11 +118,21 @@ class OptunaSampler:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for _ in range(n):
-                trial = self.study.ask(self._dists)
+                trial, params = self._ask_allowed()
                 self._open[trial.number] = trial
-                params = {k: self.space.params[k].cast(v) for k, v in trial.params.items()}
                 out.append((trial.number, params))
         return out
+
+    def _ask_allowed(self) -> tuple[Any, dict[str, Value]]:
+        """Ask until a proposal satisfies the space's constraints (excluded ones are told as pruned)."""
+        for _ in range(_MAX_ROUNDS * 20):
+            trial = self.study.ask(self._dists)
+            params = {k: self.space.params[k].cast(v) for k, v in trial.params.items()}
+            if self.space.allows(params):
+                return trial, params
+            self.study.tell(trial, state=self._optuna.trial.TrialState.PRUNED)
+        raise ConfigError("the sampler found no parameter set that satisfies the constraints",
+                          hint="widen the --space ranges or check the strategy's 'constraints'")
 
     def tell(self, ticket: int, metrics: Mapping[str, Any] | None) -> None:
         """Report a finished trial's metrics (None for a failed trial)."""

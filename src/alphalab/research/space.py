@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alphalab.core.errors import ConfigError
+from alphalab.sdl.params import ParamConstraint, parse_constraint
 
 Value = int | float | str | bool
 
@@ -70,23 +71,57 @@ class Param:
 
 @dataclass(frozen=True)
 class SearchSpace:
-    """An ordered set of parameters; fixed values are ``choice`` params with a single choice."""
+    """An ordered set of parameters; fixed values are ``choice`` params with a single choice.
+
+    ``constraints`` (the SDL's, e.g. ``fast < slow``) exclude combinations: the grid skips them and
+    every sampler proposes only sets that satisfy all of them.
+    """
 
     params: dict[str, Param] = field(default_factory=dict)
+    constraints: tuple[ParamConstraint, ...] = ()
 
     @property
     def names(self) -> list[str]:
         return list(self.params)
 
+    def allows(self, values: Mapping[str, Any]) -> bool:
+        """Return whether ``values`` satisfy every constraint."""
+        return all(c.holds(values) for c in self.constraints)
+
     def grid(self) -> list[dict[str, Value]]:
-        """Return every combination of the parameters' grid values, in a stable order."""
+        """Return every combination of the parameters' grid values that the constraints allow, in a stable order."""
         combos: list[dict[str, Value]] = [{}]
         for name, p in self.params.items():
             combos = [{**c, name: v} for c in combos for v in p.grid_values()]
-        return combos
+        return [c for c in combos if self.allows(c)] if self.constraints else combos
 
     def grid_size(self) -> int:
-        return math.prod(len(p.grid_values()) for p in self.params.values()) if self.params else 0
+        """Number of grid sets the constraints allow (counted exactly up to a million combinations)."""
+        if not self.params:
+            return 0
+        full = math.prod(len(p.grid_values()) for p in self.params.values())
+        if self.constraints and full <= 1_000_000:
+            return len(self.grid())
+        return full
+
+    def coarsened(self, max_sets: int) -> SearchSpace:
+        """Return a grid of at most ``max_sets`` sets: the longest axis keeps every other value until it fits.
+
+        A numeric axis keeps its kind and range with a doubled step; ranges stay covered from their low end.
+        """
+        space = self
+        while space.grid_size() > max_sets:
+            name, p = max(space.params.items(), key=lambda kv: len(kv[1].grid_values()))
+            vals = p.grid_values()
+            if len(vals) < 2:
+                break
+            if p.kind != "choice" and len(vals) > 2:
+                q = replace(p, step=float(vals[1]) - float(vals[0]))
+                q = replace(q, step=2 * float(q.step or 1.0))
+            else:
+                q = replace(p, kind="choice", choices=tuple(vals[::2]), low=None, high=None, step=None)
+            space = SearchSpace({**space.params, name: q}, space.constraints)
+        return space
 
     def with_overrides(self, overrides: Iterable[str]) -> SearchSpace:
         """Return this space with ``name=spec`` command-line overrides applied (new names are added)."""
@@ -94,7 +129,7 @@ class SearchSpace:
         for text in overrides:
             p = parse_override(text, params.get(text.partition("=")[0].strip()))
             params[p.name] = p
-        return SearchSpace(params)
+        return SearchSpace(params, self.constraints)
 
 
 def _number(text: str, where: str) -> float:
@@ -169,7 +204,8 @@ def param_from_declaration(name: str, decl: Any) -> Param:
 def space_from_spec(spec: Any, overrides: Iterable[str] = ()) -> SearchSpace:
     """Return the search space a strategy declares (its ``parameters``), with overrides applied."""
     decls = _get(spec, "parameters") or {}
-    space = SearchSpace({n: param_from_declaration(n, d) for n, d in dict(decls).items()})
+    constraints = tuple(parse_constraint(t) for t in (_get(spec, "constraints") or ()))
+    space = SearchSpace({n: param_from_declaration(n, d) for n, d in dict(decls).items()}, constraints)
     return space.with_overrides(overrides)
 
 
@@ -179,4 +215,4 @@ def fixed(space: SearchSpace, values: Mapping[str, Value]) -> SearchSpace:
     for k, v in values.items():
         base = params.get(k)
         params[k] = replace(base, kind="choice", choices=(v,)) if base else Param(k, "choice", choices=(v,))
-    return SearchSpace(params)
+    return SearchSpace(params, space.constraints)

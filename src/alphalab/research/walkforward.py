@@ -13,6 +13,8 @@ the ratio of the means); parameter stability = how little the chosen parameters 
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -169,7 +171,11 @@ def walk_forward(
     executor = executor or LocalExecutor()
     rows, pieces, chosen = [], [], []
     cons = list(constraints)
-    for fold in split(n_bars, train=train, test=test, step=step, mode=mode, purge=purge, embargo=embargo):
+    folds = list(split(n_bars, train=train, test=test, step=step, mode=mode, purge=purge, embargo=embargo))
+    started = time.monotonic()
+    for k, fold in enumerate(folds):
+        if progress:
+            _fold_line(k, len(folds), time.monotonic() - started)
         res = optimize(
             evaluator, strategy, symbol, timeframe, space=space, sampler=sampler, n_trials=n_trials,
             objectives=objectives, constraints=cons, seed=seed, executor=executor, window=fold.train,
@@ -185,6 +191,12 @@ def walk_forward(
         pieces.append(oos_r)
         rows.append(_fold_row(fold, params, is_r, oos_r, len(res.trials), ppy))
     return _summarise(rows, pieces, chosen, space, ppy)
+
+
+def _fold_line(done: int, total: int, elapsed: float) -> None:
+    """Print the fold counter with an ETA from the folds finished so far (stderr)."""
+    eta = f", about {elapsed / done * (total - done):.0f} s left" if done else ""
+    sys.stderr.write(f"walk-forward fold {done + 1}/{total}{eta}\n")
 
 
 def _fold_row(

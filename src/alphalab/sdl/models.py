@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from alphalab.sdl.params import ParameterSpec, SearchDimension, search_space
+from alphalab.sdl.params import ParameterSpec, SearchDimension, check_constraints, coerce, search_space
 
 CURRENT_SCHEMA_VERSION = "1.1"
 SCHEMA_VERSIONS = ("1.0", "1.1")
@@ -336,7 +336,24 @@ class ConfirmationSpec(_Model):
 
 
 class LiveSettings(_Model):
-    """How paper and live trading may run this strategy."""
+    """How paper and live trading may run this strategy.
+
+    Validated and kept with the strategy, but not used yet: AlphaLab has no paper or live trading
+    today. ``post-only`` is accepted for ``post_only`` and ``hellmoon_compatible`` for
+    ``scanner_compatible`` (spellings of older files).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "hellmoon_compatible" in data and "scanner_compatible" not in data:
+            data["scanner_compatible"] = data.pop("hellmoon_compatible")
+        if isinstance(data.get("order_type"), str):
+            data["order_type"] = data["order_type"].replace("-", "_")
+        return data
 
     allowed_modes: list[Literal["paper", "live"]] = Field(default_factory=lambda: ["paper"])  # type: ignore[arg-type]
     max_slippage_pct: Annotated[float, Field(gt=0, le=100)] | None = None
@@ -357,6 +374,11 @@ class StrategySpec(_Model):
     timeframe: str | None = None
     extends: str | None = None
     parameters: dict[str, ParameterSpec] = Field(default_factory=dict)
+    constraints: list[str] = Field(
+        default_factory=list,
+        description="relations the optimiser keeps between parameters, e.g. 'fast < slow' "
+        "(name OP name or name OP number; OP one of < <= > >= == !=)",
+    )
     indicators: dict[str, IndicatorSpec] = Field(default_factory=dict)
     entry: SideConditions = Field(default_factory=SideConditions)
     exit: SideConditions = Field(default_factory=SideConditions)
@@ -366,6 +388,14 @@ class StrategySpec(_Model):
     filters: FiltersSpec = Field(default_factory=FiltersSpec)
     confirmations: list[ConfirmationSpec] = Field(default_factory=list)
     live_settings: LiveSettings = Field(default_factory=LiveSettings)
+
+    @model_validator(mode="after")
+    def _constraints_hold(self) -> StrategySpec:
+        defaults = {n: coerce(p, p.default) for n, p in self.parameters.items()}
+        problems = check_constraints(self.constraints, self.parameters, defaults)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     _values: dict[str, Any] = PrivateAttr(default_factory=dict)
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)

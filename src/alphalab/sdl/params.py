@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from alphalab.core.errors import Problem
 
 ParamKind = Literal["int", "float", "bool", "choice"]
-_NO_SUBSTITUTION = ("parameters", "id", "name", "description", "tags", "extends", "schema_version")
+_NO_SUBSTITUTION = ("parameters", "constraints", "id", "name", "description", "tags", "extends", "schema_version")
 
 
 class ParameterSpec(BaseModel):
@@ -173,3 +176,67 @@ def substitute(document: dict[str, Any], values: dict[str, Any]) -> tuple[dict[s
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+}
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*([A-Za-z_][A-Za-z0-9_]*|[-+]?[0-9.eE+-]+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParamConstraint:
+    """A relation two parameters (or a parameter and a number) must satisfy, e.g. ``fast < slow``."""
+
+    left: str
+    op: str
+    right: str | float
+    text: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.left, self.right) if isinstance(self.right, str) else (self.left,)
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        """Return whether ``values`` satisfy the constraint (True when a named parameter is absent)."""
+        if any(n not in values for n in self.names):
+            return True
+        rhs = values[self.right] if isinstance(self.right, str) else self.right
+        return bool(_OPS[self.op](values[self.left], rhs))
+
+
+def parse_constraint(text: str) -> ParamConstraint:
+    """Parse ``"name OP name"`` or ``"name OP number"`` (OP one of < <= > >= == !=); raise ValueError."""
+    m = _CONSTRAINT.match(text)
+    if m is None:
+        raise ValueError(f"constraint {text!r} is not 'name OP name' or 'name OP number' (OP: < <= > >= == !=)")
+    left, op, right = m.groups()
+    rhs: str | float
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", right):
+        rhs = right
+    else:
+        try:
+            rhs = float(right)
+        except ValueError:
+            raise ValueError(f"constraint {text!r}: {right!r} is not a number") from None
+    return ParamConstraint(left, op, rhs, text.strip())
+
+
+def check_constraints(
+    constraints: Iterable[str], declared: Mapping[str, ParameterSpec], values: Mapping[str, Any]
+) -> list[str]:
+    """Return why each constraint is malformed, names an undeclared parameter, or fails on ``values``."""
+    out = []
+    for text in constraints:
+        try:
+            c = parse_constraint(text)
+        except ValueError as exc:
+            out.append(str(exc))
+            continue
+        unknown = [n for n in c.names if n not in declared]
+        if unknown:
+            out.append(f"constraint {text!r} names undeclared parameter(s) {', '.join(unknown)}")
+        elif not c.holds(values):
+            shown = ", ".join(f"{n}={values[n]}" for n in c.names)
+            out.append(f"constraint {text!r} does not hold for the defaults ({shown})")
+    return out

@@ -231,7 +231,7 @@ def documents(c: Corpus) -> None:
         name = c.file(f"sdl_{case_id}.json", content)
         c.add(f"sdl-validate-{case_id}", "bad SDL", ["sdl", "validate", "{dir}/" + name], culprit)
         c.add(f"sdl-backtest-{case_id}", "bad SDL",
-              ["backtest", "-s", "{dir}/" + name, "--symbol", "sample:AAPL"], culprit)
+              ["backtest", "-S", "{dir}/" + name, "--symbol", "sample:AAPL"], culprit)
     mapping: dict[str, tuple[bytes, str]] = {
         "malformed": (b'{"entries": [', "not valid JSON"),
         "array": (b"[]", "a mapping is a JSON object"),
@@ -258,7 +258,7 @@ def documents(c: Corpus) -> None:
     fitness_tables(c)
     c.add("sdl-directory", "directory for a file", ["sdl", "validate", "{dir}/a_directory.csv"], "a_directory.csv")
     for case_id, command in (("mapping-validate", ["mapping", "validate"]), ("mapping-run", ["mapping", "run"]),
-                             ("backtest-strategy", ["backtest", "--symbol", "sample:AAPL", "-s"]),
+                             ("backtest-strategy", ["backtest", "--symbol", "sample:AAPL", "-S"]),
                              ("router", ["backtest", "--symbol", "sample:AAPL", "--router"])):
         c.add(f"{case_id}-directory", "directory for a file", [*command, "{dir}/a_directory.csv"], "a_directory.csv")
 
@@ -284,7 +284,7 @@ def fitness_tables(c: Corpus) -> None:
 
 
 def arguments(c: Corpus) -> None:
-    bt = ["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL"]
+    bt = ["backtest", "-S", "ema_cross", "--symbol", "sample:AAPL"]
     options: dict[str, tuple[list[str], list[str], str]] = {
         "capital-0": (bt, ["--capital", "0"], "--capital"),
         "capital-neg": (bt, ["--capital", "-5"], "--capital"),
@@ -306,14 +306,14 @@ def arguments(c: Corpus) -> None:
         "window-before-data": (bt, ["--end", "1990-01-01"], "no 1d bars in the window"),
         "fill-unknown": (bt, ["--fill", "whenever"], "--fill"),
         "param-form": (bt, ["--param", "fast"], "--param 'fast'"),
-        "symbol-unknown": (["backtest", "-s", "ema_cross"], ["--symbol", "nosuch:ZZZ"], "nosuch:ZZZ"),
-        "strategy-unknown": (["backtest", "--symbol", "sample:AAPL"], ["-s", "no_such_strategy"], "no_such_strategy"),
+        "symbol-unknown": (["backtest", "-S", "ema_cross"], ["--symbol", "nosuch:ZZZ"], "nosuch:ZZZ"),
+        "strategy-unknown": (["backtest", "--symbol", "sample:AAPL"], ["-S", "no_such_strategy"], "no_such_strategy"),
         "regimes-unknown": (bt, ["--regimes", "astrology"], "--regimes 'astrology'"),
     }
     opt = ["optimize", "ema_cross", "--symbol", "sample:AAPL"]
     wf = ["walkforward", "ema_cross", "--symbol", "sample:AAPL"]
     mc = ["montecarlo", "ema_cross", "--symbol", "sample:AAPL"]
-    la = ["lookahead", "-s", "ema_cross", "--symbol", "sample:AAPL"]
+    la = ["lookahead", "-S", "ema_cross", "--symbol", "sample:AAPL"]
     fit = ["fitness", "--strategy", "ema_cross", "--symbol", "sample:AAPL"]
     for flag, values in {"--trials": ["-1", "0"], "--workers": ["0", "-3", "5000"], "--seed": ["-1"]}.items():
         for v in values:
@@ -345,7 +345,7 @@ def arguments(c: Corpus) -> None:
     for case_id, (base, extra, culprit) in options.items():
         c.add(f"arg-{case_id}", "bad argument", [*base, *extra], culprit)
     for name, command in (("list", ["data", "list"]), ("import", [*IMPORT, "{dir}/good.csv"]),
-                          ("backtest", ["backtest", "-s", "ema_cross", "--symbol", "sample:AAPL"])):
+                          ("backtest", ["backtest", "-S", "ema_cross", "--symbol", "sample:AAPL"])):
         c.add(f"home-is-a-file-{name}", "bad home", ["--home", "{dir}/good.csv", *command], "is a file")
         c.add(f"home-under-a-file-{name}", "bad home", ["--home", "{dir}/good.csv/home", *command],
               "a folder on its path is a file")
