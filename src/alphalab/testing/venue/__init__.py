@@ -36,11 +36,11 @@ def market_from_bars(spec: str, *, quote: str = "USDT", timeframe: str = "1d", b
 
 def simulator_from_bars(specs: Sequence[str], *, api_keys: dict[str, str], cash: float = 1_000_000.0,
                         quote: str = "USDT", timeframe: str = "1d", bars: int | None = None, port: int = 0,
-                        fee: float = 0.001) -> VenueSimulator:
+                        fee: float = 0.001, weight_limit: int = 6000) -> VenueSimulator:
     """Return a (not yet started) simulator whose account holds ``cash`` of ``quote`` and nothing else."""
     markets = {m.symbol: m for m in (market_from_bars(s, quote=quote, timeframe=timeframe, bars=bars) for s in specs)}
     exchange = Exchange(markets, {quote: float(cash)}, taker_fee=fee, maker_fee=fee)
     from alphalab.core.timeframe import Timeframe
 
-    return VenueSimulator(exchange, api_keys=api_keys, port=port, interval=timeframe,
+    return VenueSimulator(exchange, api_keys=api_keys, port=port, interval=timeframe, weight_limit=weight_limit,
                           interval_ms=Timeframe.parse(timeframe).nanos // 1_000_000)

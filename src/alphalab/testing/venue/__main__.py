@@ -18,7 +18,8 @@ from alphalab.testing.venue import simulator_from_bars
 async def _serve(args: argparse.Namespace) -> None:
     keys = {os.environ.get("ALPHALAB_SIM_API_KEY", "sim-key"): os.environ.get("ALPHALAB_SIM_API_SECRET", "sim-secret")}
     sim = simulator_from_bars(args.bars, api_keys=keys, cash=args.cash, timeframe=args.timeframe,
-                              bars=args.max_bars, port=args.port, fee=args.fee)
+                              bars=args.max_bars, port=args.port, fee=args.fee,
+                              weight_limit=args.weight_limit)
     url = await sim.start()
     print(f"ready {url}", flush=True)
     stop = asyncio.Event()
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--timeframe", default="1d")
     ap.add_argument("--max-bars", type=int, default=None, help="replay only the first N bars")
     ap.add_argument("--cash", type=float, default=1_000_000.0, help="starting USDT balance")
+    ap.add_argument("--weight-limit", type=int, default=6000, help="request weight per minute before 429")
     ap.add_argument("--fee", type=float, default=0.001, help="fee rate (taker and maker)")
     asyncio.run(_serve(ap.parse_args(argv)))
 
