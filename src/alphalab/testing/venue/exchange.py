@@ -62,6 +62,7 @@ class SimOrder:
     parts: int = 1  # partial-fill fault: the order fills in this many pieces
     delayed: bool = False  # delayed-fill fault: no fill before the next bar
     locked: float = 0.0
+    pieces: int = 0  # fills so far
 
     @property
     def is_open(self) -> bool:
@@ -190,7 +191,7 @@ class Exchange:
         m = self.markets[o.symbol]
         remaining = _snap(o.qty - o.executed, m.step)
         piece = _snap(max(m.step, math.floor(o.qty / o.parts / m.step) * m.step), m.step)
-        qty = remaining if (piece >= remaining or o.parts <= 1) else piece
+        qty = remaining if (piece >= remaining or o.pieces >= o.parts - 1) else piece
         px = _snap(px, m.tick)
         fee = qty * px * (self.maker_fee if maker else self.taker_fee)
         sign = 1.0 if o.side == "BUY" else -1.0
@@ -201,6 +202,7 @@ class Exchange:
         t = SimTrade(next(self._trade_ids), o.order_id, o.symbol, px, qty, fee, m.quote, now, o.side == "BUY", maker)
         self.trades.append(t)
         o.executed = _snap(o.executed + qty, m.step)
+        o.pieces += 1
         o.quote += qty * px
         o.update_ms = now
         o.status = "FILLED" if o.executed >= o.qty - 1e-12 else "PARTIALLY_FILLED"
