@@ -124,6 +124,17 @@ def test_accepted_then_timed_out_order_is_unresolved_then_resolved_by_client_id(
     _session(body, timeout_s=0.5, tmp_path=tmp_path)
 
 
+def test_execution_status_unknown_after_accept_is_ambiguous_not_a_rejection(tmp_path):
+    async def body(sim, venue, om):
+        sim.faults.update({"unknown_after_accept_next": 1})
+        rec = await om.submit(_intent(4))
+        assert rec.status is OrderStatus.UNRESOLVED and "OperationFailed" in rec.reason
+        assert await om.resolve(rec.intent.client_id) is OrderStatus.ACKED
+        assert [o.client_id for o in sim.exchange.orders.values()] == [rec.intent.client_id]
+
+    _session(body, tmp_path=tmp_path)
+
+
 def test_5xx_on_submit_is_ambiguous_and_resolves_to_never_received(tmp_path):
     async def body(sim, venue, om):
         sim.faults.update({"errors_5xx_next": 1})

@@ -179,17 +179,30 @@ class CcxtVenue:
                 if attempt > self.max_retries:
                     raise self._definite(what, exc) from None
                 continue
-            except (ccxt.RequestTimeout, ccxt.NetworkError) as exc:
-                attempt += 1
+            except ccxt.BaseError as exc:
+                if self._refused(exc):
+                    raise self._definite(what, exc) from None
+                attempt += 1  # timeout, reset, 5xx, "execution status unknown": nobody knows
                 if idempotent and attempt <= self.max_retries:
                     self.stats["read_retries"] += 1
                     await asyncio.sleep(min(2.0, 0.05 * 2**attempt))
                     continue
                 raise AmbiguousFailure(self._message(what, exc)) from None
-            except ccxt.BaseError as exc:
-                raise self._definite(what, exc) from None
             self._observe_weight()
             return result
+
+    @staticmethod
+    def _refused(exc: Exception) -> bool:
+        """Whether the venue answered no: an ``ExchangeError`` that carries the venue's answer.
+
+        ccxt also raises ``ExchangeError`` for a broken transfer (an aiohttp error underneath), and
+        ``OperationFailed`` / ``BadResponse`` for Binance's -1000/-1006 ("execution status unknown"):
+        those are not refusals.
+        """
+        import aiohttp
+        import ccxt
+
+        return isinstance(exc, ccxt.ExchangeError) and not isinstance(exc.__cause__, aiohttp.ClientError)
 
     def _back_off(self, exc: Exception) -> None:
         headers = self._ex.last_response_headers or {}

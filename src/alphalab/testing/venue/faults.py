@@ -3,7 +3,8 @@
 Counters (``*_next``) apply to that many coming requests and count down; the rest stay on until
 changed. ``hold_orders_next``: the next N ``POST /api/v3/order`` are accepted (the order exists
 and may fill) and the answer is held for ``hold_s`` seconds, past the client's timeout.
-``errors_5xx_next``: the next N API requests get a 503 before anything happens.
+``unknown_after_accept_next``: the next N orders are accepted, then answered with Binance's
+``-1006`` (HTTP 500, "execution status unknown"). ``errors_5xx_next``: the next N API requests get a 503 before anything happens.
 ``rate_limit_next``: the next N API requests get a 429 with ``Retry-After: retry_after_s``; a
 request that arrives before that time is up is a ban (418), as on Binance.
 ``disconnect_next``: the next N API requests have their connection closed without an answer.
@@ -23,6 +24,7 @@ from typing import Any
 class Faults:
     hold_orders_next: int = 0
     hold_s: float = 3.0
+    unknown_after_accept_next: int = 0
     errors_5xx_next: int = 0
     rate_limit_next: int = 0
     retry_after_s: int = 1

@@ -264,6 +264,10 @@ class VenueSimulator:
         o = self.exchange.submit(p.get("symbol", ""), p.get("side", ""), p.get("type", ""), qty, price, cid,
                                  parts=self.faults.partial_parts, delayed=self.faults.delay_fills)
         body = fmt.order(o, full=True, trades=self.exchange.trades[n_trades:])
+        if self.faults.take("unknown_after_accept_next"):
+            self.stats["status_unknown"] += 1
+            raise SimError(-1006, "An unexpected response was received from the message bus. Execution status unknown.",
+                           500)
         if self.faults.take("hold_orders_next"):
             self.stats["held"] += 1
             await asyncio.sleep(float(self.faults.hold_s))  # accepted; the answer arrives too late
