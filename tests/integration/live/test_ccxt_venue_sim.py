@@ -60,6 +60,7 @@ def _session(body, *, timeout_s: float = 2.0, manager_timeout_s: float = 10.0, t
 
 def test_market_order_is_acked_then_filled_at_the_bar_close(tmp_path):
     async def body(sim, venue, om):
+        assert all(u.startswith(f"{sim.url}/") for u in venue._ex.urls["api"].values())  # loopback only
         sim.set_bar(10)
         rec = await om.submit(_intent(10))
         assert rec.status is OrderStatus.ACKED and rec.venue_order_id == "1"
