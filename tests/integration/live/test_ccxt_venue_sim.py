@@ -305,3 +305,18 @@ def test_keys_never_appear_in_logs_exceptions_repr_or_results(tmp_path, caplog):
     assert KEY not in text and SECRET not in text  # ... with the key cut out
     db = (tmp_path / "ledger.sqlite").read_bytes()
     assert KEY.encode() not in db and SECRET.encode() not in db
+
+
+def test_kill_switch_cancels_at_the_venue_and_flattens(tmp_path):
+    async def body(sim, venue, om):
+        await om.submit(_intent(20, qty=2.0))
+        resting = await om.submit(_intent(21, qty=1.0, order_type="limit", price=2.0))
+        await om.sync_fills()
+        touched = await om.kill(reason="test", flatten=True)
+        await om.sync_fills()
+        assert resting.intent.client_id in touched and len(touched) == 2
+        assert sim.exchange.find("AAPLUSDT", None, resting.intent.client_id).status == "CANCELED"
+        assert await venue.positions() == {} and om.derived_positions() == {}
+        assert await venue.open_orders() == [] and om.kill_state()["active"]
+
+    _session(body, tmp_path=tmp_path)
