@@ -28,7 +28,8 @@ N_BARS = 161
 KILLS = 20
 ENV = {**os.environ, "ALPHALAB_SIM_API_KEY": "crash-key-0a1b2c3d4e5f", "ALPHALAB_SIM_API_SECRET": "crash-secret-6a7b8c9d"}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not hasattr(os, "fork"), reason="the bot restarts are forked (POSIX only)")]
 
 
 class Simulator:
@@ -59,6 +60,7 @@ class Simulator:
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=10)
+        self.proc.stdout.close()  # type: ignore[union-attr]
 
 
 class Bots:
@@ -93,6 +95,7 @@ class Bots:
     def stop(self) -> None:
         self.proc.stdin.close()  # type: ignore[union-attr]
         self.proc.wait(timeout=10)
+        self.proc.stdout.close()  # type: ignore[union-attr]
 
 
 def _lines(progress: Path) -> list[str]:
