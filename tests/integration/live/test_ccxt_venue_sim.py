@@ -167,6 +167,16 @@ def test_duplicate_client_order_id_is_refused_by_the_venue(tmp_path):
     _session(body, tmp_path=tmp_path)
 
 
+def test_client_ids_outside_binance_rules_are_refused(tmp_path):
+    async def body(sim, venue, om):
+        bad = Intent("x" * 37, "t", SYM, "1d", 0, 0, "buy", "market", 1.0)
+        with pytest.raises(DefiniteFailure, match="Illegal characters"):
+            await venue.submit(bad)
+        assert sim.exchange.orders == {} and len(_intent(0).client_id) <= 36
+
+    _session(body, tmp_path=tmp_path)
+
+
 def test_429_storm_is_waited_out_without_a_ban(tmp_path):
     async def body(sim, venue, om):
         sim.faults.update({"rate_limit_next": 2, "retry_after_s": 1})

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import secrets
 import time
 from collections import Counter
@@ -30,6 +31,7 @@ from alphalab.testing.venue.faults import Faults
 
 _PUBLIC = {"/api/v3/ping", "/api/v3/time", "/api/v3/exchangeInfo", "/api/v3/ticker/price", "/api/v3/klines"}
 _KEY_ONLY = {"/api/v3/userDataStream"}
+_CLIENT_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}")  # Binance's rule for newClientOrderId
 
 
 def _error(code: int, msg: str, status: int = 400, headers: dict[str, str] | None = None) -> web.Response:
@@ -255,6 +257,9 @@ class VenueSimulator:
     async def _new_order(self, request: web.Request) -> web.Response:
         p = await self._signed(request)
         cid = p.get("newClientOrderId") or f"sim-{next(self._client_ids)}"
+        if not _CLIENT_ID.fullmatch(cid):
+            raise SimError(-1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is "
+                                  "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.")
         try:
             qty = float(p["quantity"])
             price = float(p["price"]) if "price" in p else None
