@@ -191,6 +191,23 @@ def test_429_storm_is_waited_out_without_a_ban(tmp_path):
     _session(body, tmp_path=tmp_path)
 
 
+def test_token_bucket_takes_the_venues_published_weight_limit():
+    async def main():
+        async with _sim() as sim:
+            sim.weight_limit = 1234
+            venue = _venue(sim)
+            try:
+                await venue.connect()
+                await venue.balances()
+                return venue.bucket.capacity, venue.bucket.rate, venue.bucket.tokens
+            finally:
+                await venue.close()
+
+    capacity, rate, tokens = asyncio.run(main())
+    assert (capacity, rate) == (1234.0, pytest.approx(1234 / 60))
+    assert tokens <= 1234 - (20 + 1 + 20) + 5  # exchangeInfo + time + account, synced with X-MBX-USED-WEIGHT-1M
+
+
 def test_client_that_ignores_retry_after_is_banned():
     """The simulator's ban is real, so the test above proves the adapter waited."""
 

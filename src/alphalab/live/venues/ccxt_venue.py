@@ -142,12 +142,26 @@ class CcxtVenue:
         """Load markets and measure the clock offset; every port call does this first if needed."""
         if self._connected:
             return
-        await self._call("load_markets", self._ex.load_markets, idempotent=True)
+        keep, self._ex.enableLastJsonResponse = self._ex.enableLastJsonResponse, True
+        try:
+            await self._call("load_markets", self._ex.load_markets, idempotent=True)
+            self._limits_from(self._ex.last_json_response)  # the exchangeInfo answer
+        finally:
+            self._ex.enableLastJsonResponse = keep
         missing = [s for s in self.symbols if s not in self._ex.markets]
         if missing:
             raise DefiniteFailure(f"{self.name} has no market {', '.join(missing)}")
         await self.sync_clock()
         self._connected = True
+
+    def _limits_from(self, info: Any) -> None:
+        """Size the token bucket from the venue's own published limit (Binance ``rateLimits``)."""
+        seconds = {"SECOND": 1.0, "MINUTE": 60.0, "HOUR": 3600.0, "DAY": 86400.0}
+        for rl in (info.get("rateLimits") or []) if isinstance(info, dict) else []:
+            if rl.get("rateLimitType") == "REQUEST_WEIGHT" and rl.get("interval") in seconds:
+                period = seconds[rl["interval"]] * float(rl.get("intervalNum", 1))
+                self.bucket = TokenBucket(float(rl["limit"]), period)
+                return
 
     async def sync_clock(self) -> float:
         """Measure the venue's clock against ours (midpoint of the round trip) and sign with it."""
