@@ -238,6 +238,22 @@ def test_a_2s_clock_skew_is_measured_and_corrected(tmp_path, skew_ms):
     _session(run, tmp_path=tmp_path)
 
 
+def test_a_timestamp_error_that_a_new_measurement_does_not_fix_is_not_retried_blindly(tmp_path):
+    async def body(sim, venue, om):
+        async def stale_measurement() -> float:
+            venue.stats["clock_syncs"] += 1
+            return venue.clock_offset_ms
+
+        venue.sync_clock = stale_measurement  # the clock cannot be corrected
+        sim.faults.update({"skew_ms": -3000})
+        rec = await om.submit(_intent(3))
+        assert rec.status is OrderStatus.REJECTED and "InvalidNonce" in rec.reason
+        assert sim.stats["error-1021"] == 2 and venue.stats["clock_syncs"] == 2  # one re-measure, one retry
+        assert sim.exchange.orders == {}
+
+    _session(body, tmp_path=tmp_path)
+
+
 def test_partial_and_delayed_fills_are_applied_once_each(tmp_path):
     async def body(sim, venue, om):
         sim.faults.update({"partial_parts": 3, "delay_fills": True})
