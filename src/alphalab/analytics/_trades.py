@@ -49,7 +49,7 @@ def exit_order(trades: pd.DataFrame) -> np.ndarray:
     return np.lexsort(keys)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def streaks_nb(pnl: np.ndarray) -> tuple[int, int]:
     """Return the longest runs of wins (pnl > 0) and of losses (pnl < 0); any other pnl breaks both."""
     best_w = best_l = cur_w = cur_l = 0

@@ -27,7 +27,7 @@ _FLAT = 1e-14
 _DAY_NS = 86_400e9
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ksum(total: float, comp: float, v: float) -> tuple[float, float]:
     t = total + v
     if abs(total) >= abs(v):
@@ -37,21 +37,21 @@ def _ksum(total: float, comp: float, v: float) -> tuple[float, float]:
     return t, comp
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ratio(num: float, den: float) -> float:
     if not den > 0 or not math.isfinite(num):
         return np.nan
     return num / den
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _growth(wealth: float, n: int, ppy: float) -> float:
     if n == 0 or wealth < 0:
         return np.nan
     return wealth ** (ppy / n) - 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _drawdown_pass(eq: np.ndarray, times: np.ndarray, cut: int) -> tuple[float, float, float, float]:
     """Return (max drawdown, longest spell in days, sum of squared drawdowns, max drawdown from ``cut``)."""
     n = eq.size
@@ -87,7 +87,7 @@ def _drawdown_pass(eq: np.ndarray, times: np.ndarray, cut: int) -> tuple[float, 
     return mdd, longest / _DAY_NS, sq, wmdd
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def returns_nb(eq: np.ndarray) -> np.ndarray:
     """Return ``eq[t] / eq[t-1] - 1`` (length N-1), NaN where it is not finite."""
     n = eq.size
@@ -98,7 +98,7 @@ def returns_nb(eq: np.ndarray) -> np.ndarray:
     return r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _moments(x: np.ndarray, mean: float) -> tuple[float, float, float]:
     s2 = c2 = s3 = c3 = s4 = c4 = 0.0
     for v in x:
@@ -111,7 +111,7 @@ def _moments(x: np.ndarray, mean: float) -> tuple[float, float, float]:
     return (s2 + c2) / n, (s3 + c3) / n, (s4 + c4) / n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _shape_stats(out: np.ndarray, m2: float, m3: float, m4: float, n: int) -> None:
     if n >= 3 and m2 > 1e-30:
         out[S_SKEW] = m3 / m2**1.5 * math.sqrt(n * (n - 1.0)) / (n - 2.0)
@@ -160,7 +160,7 @@ def equity_stats(eq: np.ndarray, times: np.ndarray, ppy: float, cut: int) -> np.
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def equity_stats_nb(eq: np.ndarray, times: np.ndarray, ppy: float, cut: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the ``S_*`` metrics of an equity curve but the tail ones, and its finite returns.
 
@@ -219,7 +219,7 @@ def equity_stats_nb(eq: np.ndarray, times: np.ndarray, ppy: float, cut: int) -> 
     return out, x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def benchmark_stats_nb(r: np.ndarray, bench_eq: np.ndarray, ppy: float) -> np.ndarray:
     """Return (alpha, beta, information ratio) of returns ``r`` against a benchmark curve (length N).
 
@@ -260,7 +260,7 @@ def benchmark_stats_nb(r: np.ndarray, bench_eq: np.ndarray, ppy: float) -> np.nd
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def buy_and_hold_nb(close: np.ndarray, capital: float) -> np.ndarray:
     """Return the equal-weight buy-and-hold value of the columns of ``close`` (T, A).
 
@@ -287,7 +287,7 @@ def buy_and_hold_nb(close: np.ndarray, capital: float) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def envelope_nb(y: np.ndarray, max_points: int) -> np.ndarray:
     """Return the positions that keep a line's min/max envelope with at most ``max_points`` points.
 

@@ -255,7 +255,7 @@ def equity_metrics_columns(equity: np.ndarray, periods_per_year: float) -> list[
     return _rows(*_column_stats(eq, n, True), n, periods_per_year)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _neumaier(x: np.ndarray, power: int) -> float:
     s = c = 0.0
     for v in x:
@@ -266,7 +266,7 @@ def _neumaier(x: np.ndarray, power: int) -> float:
     return s + c
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _return_stats_nb(returns: np.ndarray, edges: np.ndarray) -> tuple[int, float, float, float, float, np.ndarray]:
     """Return (n, mean, sd, skew, kurt, block sums) of the non-NaN returns; see ``return_statistics_fast``."""
     r = returns[~np.isnan(returns)]

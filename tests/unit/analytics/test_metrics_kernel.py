@@ -59,6 +59,19 @@ def test_equity_kernel_on_tiny_curves_matches_reference_nans(n: int) -> None:
         assert (math.isnan(ref) and math.isnan(got[i])) or got[i] == pytest.approx(ref), i
 
 
+def test_equity_kernel_with_zero_equity_matches_reference_without_raising() -> None:
+    eq = np.array([100.0, 0.0, 0.0, 50.0, 80.0, 40.0, 0.0, 60.0])
+    times = np.arange(eq.size, dtype=np.int64) * 86_400_000_000_000
+    got = S.equity_stats(eq, times, 252.0, 0)
+    for i, ref in _reference(eq, times, 252.0).items():
+        assert (math.isnan(ref) and math.isnan(got[i])) or got[i] == pytest.approx(ref), i
+    bench = eq[::-1].copy()
+    alpha, beta, _ = S.benchmark_stats_nb(S.returns_nb(eq), bench, 252.0)
+    ref_alpha, ref_beta = R.alpha_beta(R.simple_returns(eq), R.simple_returns(bench), 252.0)
+    assert beta == pytest.approx(ref_beta, rel=1e-12)
+    assert (math.isnan(alpha) and math.isnan(ref_alpha)) or alpha == pytest.approx(ref_alpha, rel=1e-12)
+
+
 def test_benchmark_kernel_matches_empyrical_with_missing_returns() -> None:
     rng = np.random.default_rng(5)
     b = rng.normal(0.0003, 0.01, 3000)
