@@ -23,4 +23,4 @@ if [ -z "${ALPHALAB_TEST_PG_URL:-}" ]; then
   fi
 fi
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$PWD/.numba_cache}"
-exec python -m pytest -n 2 "$@"
+exec python -m pytest -n 2 --dist loadgroup "$@"

@@ -147,8 +147,12 @@ def test_every_documented_command_runs_in_a_fresh_home(workdir: Path, capsys: py
 
 @pytest.mark.slow
 @pytest.mark.ray
+@pytest.mark.xdist_group("ray")  # one worker runs every Ray test, one after the other
 def test_documented_ray_commands_run(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("ray")
+    ray = pytest.importorskip("ray")
     cmds = [(w, c) for w, c in _all_commands() if _is_ray(c)]
     assert cmds, "the docs show how to run on Ray"
-    _run_all(cmds, capsys)
+    try:
+        _run_all(cmds, capsys)
+    finally:
+        ray.shutdown()  # the next Ray test expects no cluster of ours to be left running

@@ -243,6 +243,25 @@ def label_states(posterior: np.ndarray, returns: np.ndarray) -> tuple[str, ...]:
     return tuple(labels)
 
 
+def _cholesky(cov: np.ndarray) -> np.ndarray:
+    """Cholesky factor of a fitted covariance; a state EM squeezed to (near) singular gets a ridge.
+
+    The ridge grows from 1e-10 of the mean variance until the factor exists, so a degenerate
+    state still scores observations (very sharply) instead of failing the whole run.
+    """
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        d = cov.shape[0]
+        scale = max(float(np.trace(cov)) / d, 1e-300)
+        ridge = 1e-10 * scale
+        while True:
+            try:
+                return np.linalg.cholesky(cov + ridge * np.eye(d))
+            except np.linalg.LinAlgError:
+                ridge *= 10.0
+
+
 def _emission_loglik(model: object, x: np.ndarray) -> np.ndarray:
     """Return (n, K) Gaussian log densities; NaN rows where the observation is missing."""
     means = model.means_  # type: ignore[attr-defined]
@@ -252,7 +271,7 @@ def _emission_loglik(model: object, x: np.ndarray) -> np.ndarray:
     ok = np.isfinite(x).all(axis=1)
     xo = x[ok]
     for s in range(means.shape[0]):
-        chol = np.linalg.cholesky(covars[s])
+        chol = _cholesky(covars[s])
         z = np.linalg.solve(chol, (xo - means[s]).T)
         logdet = 2.0 * np.log(np.diag(chol)).sum()
         out[ok, s] = -0.5 * ((z * z).sum(axis=0) + logdet + d * np.log(2.0 * np.pi))

@@ -92,8 +92,11 @@ def _init_worker(shared: Any, parent_pid: int | None = None) -> None:
     _SHARED = shared
 
 
-def _call_with_shared(fn: Callable[[Any, Any], Any], item: Any) -> Any:
-    return fn(_SHARED, item)
+def _call_with_shared(fn: Callable[[Any, Any], Any], item: Any) -> tuple[float, Any]:
+    """Run one task in a pool worker; return how long it ran (s) with its result."""
+    t0 = time.monotonic()
+    out = fn(_SHARED, item)
+    return time.monotonic() - t0, out
 
 
 class Executor:
@@ -159,7 +162,13 @@ class LocalExecutor(Executor):
                 for fut in done:
                     i, _t0 = pending.pop(fut)
                     exc = fut.exception()
-                    yield i, (TaskFailure(f"{type(exc).__name__}: {exc}") if exc else fut.result())
+                    if exc:
+                        yield i, TaskFailure(f"{type(exc).__name__}: {exc}")
+                        continue
+                    ran, result = fut.result()
+                    # a task that finished between two polls but ran past its time is late all the same
+                    late_done = timeout is not None and ran > timeout
+                    yield i, TaskFailure(f"timed out after {timeout:g}s") if late_done else result
                 late = _timed_out(pending, timeout, self.workers)
                 if late:
                     for fut in late:

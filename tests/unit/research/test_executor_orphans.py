@@ -70,6 +70,7 @@ def test_kill_9_of_the_parent_ends_its_pool_workers_within_seconds(tmp_path, gua
     assert survivors == []
 
 
+@pytest.mark.xdist_group("ray")  # never beside a test that has a local Ray instance running
 def test_ray_address_without_a_cluster_is_a_config_error():
     pytest.importorskip("ray")
     from alphalab.research.executors import RayExecutor

@@ -14,7 +14,7 @@ from alphalab.research.space import SearchSpace, parse_override
 from alphalab.research.store import TrialStore
 from alphalab.testing.evaluators import SyntheticEvaluator
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]  # Ray tests share one worker
 
 
 @pytest.fixture(scope="module")
