@@ -17,6 +17,9 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "ray": ("ray[default]", "dist"),
     "fastapi": ("fastapi", "web"),
     "talib": ("ta-lib", "dev"),
+    "arch": ("arch", "ml"),
+    "statsmodels": ("statsmodels", "ml"),
+    "lightgbm": ("lightgbm", "ml"),
 }
 
 
