@@ -34,6 +34,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.research",
     "alphalab.cli.regimes",
     "alphalab.cli.portfolio",
+    "alphalab.cli.ml",
 )
 
 

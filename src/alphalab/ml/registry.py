@@ -97,3 +97,16 @@ def load(name: str, ref: int | str = "latest", *, root: Path | None = None) -> t
     with (folder / "model.pkl").open("rb") as fh:
         model = pickle.load(fh)
     return model, card
+
+
+def list_models(*, root: Path | None = None) -> list[dict[str, Any]]:
+    """Return every registered model: name, versions, aliases and the latest card's CV summary."""
+    base = root or paths.home() / "models"
+    rows = []
+    for folder in sorted(p for p in base.glob("*") if p.is_dir()) if base.exists() else []:
+        versions = sorted(int(p.name[1:]) for p in folder.glob("v*") if p.name[1:].isdigit())
+        if versions:
+            card = json.loads((folder / f"v{versions[-1]}" / "card.json").read_text())
+            rows.append({"name": folder.name, "versions": versions, "aliases": _aliases(folder),
+                         "kind": card["kind"], "cv": card.get("cv", {})})
+    return rows
