@@ -102,3 +102,23 @@ def triple_barrier_labels(
     start.iloc[rows] = idx[rows + 1]
     end.iloc[rows] = idx[exit_bar[rows]] + delta
     return pd.DataFrame({"ret": ret, "label": label, "start": start, "end": end}, index=idx)
+
+
+def meta_labels(side: np.ndarray | pd.Series, barrier: pd.DataFrame) -> pd.DataFrame:
+    """Return meta-labels for a primary model: 1 when its side's trade made money, 0 otherwise.
+
+    ``side`` is the primary signal at each decision bar (+1 long, -1 short, 0 none) and
+    ``barrier`` the output of :func:`triple_barrier_labels` with symmetric barriers (``up ==
+    down``), so the first barrier touched is the same for either side. Rows without a side or a
+    label are dropped; ``ret`` is the side's return, ``start``/``end`` the label span.
+    """
+    s = np.asarray(side, dtype=np.float64)
+    if s.shape[0] != len(barrier):
+        raise ConfigError(f"meta-labels need one side per bar ({len(barrier)}), got {s.shape[0]}")
+    ret = s * barrier["ret"].to_numpy()
+    keep = (s != 0) & np.isfinite(ret)
+    out = barrier.loc[keep, ["start", "end"]].copy()
+    out.insert(0, "side", s[keep])
+    out.insert(1, "ret", ret[keep])
+    out.insert(2, "label", (ret[keep] > 0).astype(int))
+    return out
