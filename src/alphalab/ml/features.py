@@ -138,7 +138,7 @@ def _log_return(close: np.ndarray, periods: int) -> np.ndarray:
     c = close[rows]
     out = np.full(close.shape[0], np.nan)
     if c.shape[0] > periods:
-        out[rows[periods:]] = np.array([math.log(c[i] / c[i - periods]) for i in range(periods, c.shape[0])])
+        out[rows[periods:]] = np.log(c[periods:] / c[:-periods])
     return out
 
 
