@@ -11,7 +11,7 @@ rejected). Each feature may refer to features defined before it. Kinds:
 - ``time``: hour, minute, weekday, month of the bar's open time (UTC).
 
 :func:`compute_features` (batch) and :class:`FeatureStream` (incremental) run the same definition;
-``tests/unit/ml/test_features.py`` proves they agree bar for bar.
+``tests/unit/ml/test_ml_features.py`` proves they agree bar for bar.
 """
 
 from __future__ import annotations
