@@ -78,6 +78,6 @@ class WalkForwardML(Strategy):
         proba = float(self._model.predict_proba(row[None, :])[0, 1])
         symbol = ctx.symbols[0]
         if ctx.position(symbol) == 0 and proba > p["threshold"]:
-            ctx.enter(symbol, 1)
+            ctx.enter(symbol, 1)  # type: ignore[attr-defined]  # engine Context; the protocol lacks it
         elif ctx.position(symbol) > 0 and proba < 0.5:
             ctx.close(symbol)
