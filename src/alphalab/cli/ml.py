@@ -123,3 +123,27 @@ def models(as_json: JsonOpt = False) -> None:
         (r["name"], r["kind"], ",".join(map(str, r["versions"])),
          ", ".join(f"{k}->{v}" for k, v in r["aliases"].items()), r["cv"].get("auc")) for r in rows
     ]))
+
+
+@ml_app.command("retrain")
+def retrain(
+    name: Annotated[str, typer.Option("--name", help="Registered model name.")],
+    symbol: SymbolOpt, timeframe: TfOpt = "1d", folds: FoldsOpt = 5, embargo: EmbargoOpt = 5,
+    alias: Annotated[str, typer.Option("--alias", help="Alias to retrain and move when better.")] = "champion",
+    as_json: JsonOpt = False,
+) -> None:
+    """Retrain the aliased model on fresh data; move the alias only if the new version scores better."""
+    from alphalab.ml.commands import retrain as run
+
+    payload = run(name, symbol, timeframe, folds, embargo, alias)
+
+    def render() -> None:
+        if payload["previous_log_loss_unseen"] is None:
+            verdict = "no unseen decisions to compare"
+        else:
+            verdict = (f"log loss on {payload['unseen_decisions']} unseen decisions: new "
+                       f"{payload['new_log_loss_unseen']:.4f} vs previous {payload['previous_log_loss_unseen']:.4f}")
+        moved = f"{alias} -> {payload['version']}" if payload["promoted"] else f"{alias} stays on {payload['previous']}"
+        typer.echo(f"{name}: registered version {payload['version']}; {verdict}; {moved}")
+
+    emit(payload, as_json=as_json, render=render)

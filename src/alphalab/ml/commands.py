@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from alphalab.core.errors import ConfigError
 from alphalab.ml import pipeline
 from alphalab.ml import registry as model_registry
@@ -86,3 +89,35 @@ def promote(name: str, version: int, alias: str) -> dict[str, Any]:
     """Point ``alias`` of model ``name`` at ``version``."""
     model_registry.promote(name, version, alias)
     return {"name": name, "version": version, "alias": alias}
+
+
+def retrain(
+    name: str, symbol: str, timeframe: str, folds: int, embargo: int, alias: str = "champion",
+    start: str | None = None, end: str | None = None,
+) -> dict[str, Any]:
+    """Retrain the model behind ``alias`` on fresh data with its own card's features, kind and label.
+
+    The new version is registered. ``alias`` moves to it when, on the decisions after the current
+    version's training window (data it never saw), the new version's out-of-sample CV log loss is
+    no worse than the current version's; with fewer than 20 such decisions there is nothing fair
+    to compare and the alias moves to the version trained on more data.
+    """
+    from alphalab.ml.models import score
+
+    current, card = model_registry.load(name, alias)
+    fs = parse_features(card.features)
+    horizon = int(card.label.get("horizon", 1))
+    ds = pipeline.build_dataset(_bars(symbol, timeframe, start, end), fs, symbol=symbol.replace(":", "_"), horizon=horizon)
+    report = pipeline.evaluate(ds, card.kind, n_splits=folds, embargo_bars=embargo)
+    unseen = np.asarray(ds.times > pd.Timestamp(card.train_end)) & np.isfinite(report.oos_proba)
+    old_loss = new_loss = None
+    if unseen.sum() >= 20:
+        old_loss = score(ds.y[unseen], current.predict_proba(ds.x.to_numpy()[unseen])[:, 1]).log_loss
+        new_loss = score(ds.y[unseen], report.oos_proba[unseen]).log_loss
+    version = pipeline.train_and_register(ds, fs, name, card.kind, horizon=horizon, report=report)
+    promoted = old_loss is None or new_loss is None or new_loss <= old_loss
+    if promoted:
+        model_registry.promote(name, version, alias)
+    return {"name": name, "version": version, "previous": card.version, "promoted": promoted,
+            "unseen_decisions": int(unseen.sum()), "new_log_loss_unseen": new_loss,
+            "previous_log_loss_unseen": old_loss, "cv": report.to_dict()}

@@ -94,11 +94,15 @@ def build_dataset(
     )
 
 
+def folds_for(ds: Dataset, n_splits: int, embargo_bars: int) -> list[cv.Fold]:
+    """Return the purged k-fold splits of ``ds`` with an embargo of ``embargo_bars`` decisions."""
+    step = pd.Timedelta(np.median(np.diff(ds.times.as_unit("ns").asi8)), unit="ns") if len(ds.times) > 1 else pd.Timedelta(0)
+    return cv.purged_kfold(ds.times, ds.ends, n_splits=n_splits, embargo=step * embargo_bars)
+
+
 def evaluate(ds: Dataset, kind: str = "lightgbm", *, n_splits: int = 5, embargo_bars: int = 5, **params: Any) -> CVReport:
     """Return the purged k-fold report of ``kind`` on ``ds`` (embargo in bars of the data)."""
-    step = pd.Timedelta(np.median(np.diff(ds.times.as_unit("ns").asi8)), unit="ns") if len(ds.times) > 1 else pd.Timedelta(0)
-    folds = cv.purged_kfold(ds.times, ds.ends, n_splits=n_splits, embargo=step * embargo_bars)
-    return cross_validate(ds.x.to_numpy(), ds.y, folds, kind, **params)
+    return cross_validate(ds.x.to_numpy(), ds.y, folds_for(ds, n_splits, embargo_bars), kind, **params)
 
 
 def train_and_register(

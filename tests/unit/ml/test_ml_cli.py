@@ -58,3 +58,14 @@ def test_ml_errors_are_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "not defined before it" in capsys.readouterr().err
     assert main(["ml", "promote", "nope", "1"]) != 0
     assert "model 'nope' has no version 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_retrain_compares_on_decisions_the_champion_never_saw() -> None:
+    from alphalab.ml import commands
+
+    commands.train("sample:IBM", "1d", None, "ibm", "logistic", 3, 5, promote_alias="champion", end="2009-01-01")
+    out = commands.retrain("ibm", "sample:IBM", "1d", 3, 5)
+    assert out["unseen_decisions"] > 500
+    assert out["promoted"] == (out["new_log_loss_unseen"] <= out["previous_log_loss_unseen"])
+    assert registry.resolve("ibm", "champion") == (2 if out["promoted"] else 1)
