@@ -54,3 +54,33 @@ def residual_zscores(residuals: object, *, window: int = 60) -> np.ndarray:
         good = ok & (sd > 0)
         out[t, good] = (level[t, good] - w[:, good].mean(axis=0)) / sd[good]
     return out
+
+
+def basket_weights(zscores: object, *, entry: float = 2.0, exit: float = 0.5) -> np.ndarray:
+    """Return dollar-neutral target weights of a residual mean-reversion basket, one row per bar.
+
+    Per asset: short when z > ``entry``, long when z < -``entry``, flat once |z| < ``exit`` (the side
+    is held in between). Each row's sides are demeaned across the assets with a side and scaled to
+    a gross exposure of 1; a row with fewer than two active assets is flat. The row at t uses the
+    z-scores up to t; trade it at the next open.
+    """
+    z = np.asarray(zscores, dtype=np.float64)
+    if z.ndim != 2 or not 0 <= exit < entry:
+        raise ConfigError(f"basket weights need (time, asset) z-scores and 0 <= exit < entry, got {z.shape}, {exit}, {entry}")
+    side = np.zeros(z.shape[1])
+    out = np.zeros(z.shape)
+    for t in range(z.shape[0]):
+        zt = z[t]
+        known = np.isfinite(zt)
+        side[~known] = 0.0
+        side[known & (zt > entry)] = -1.0
+        side[known & (zt < -entry)] = 1.0
+        side[known & (np.abs(zt) < exit)] = 0.0
+        active = side != 0
+        if active.sum() < 2:
+            continue
+        w = np.where(active, side - side[active].mean(), 0.0)
+        gross = np.abs(w).sum()
+        if gross > 0:
+            out[t] = w / gross
+    return out

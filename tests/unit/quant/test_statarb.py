@@ -52,3 +52,20 @@ def test_changing_later_rows_never_changes_earlier_residuals() -> None:
 def test_bad_shapes_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="n_factors"):
         pca_residuals(np.zeros((50, 3)), window=20, n_factors=3)
+
+
+def test_basket_weights_hold_sides_and_stay_dollar_neutral() -> None:
+    from alphalab.quant.statarb import basket_weights
+
+    z = np.array([
+        [2.5, -2.5, 0.0],   # short A, long B
+        [1.0, -1.0, 0.0],   # held: between exit and entry
+        [0.2, -1.0, -3.0],  # A exits; B held, C long -> both long: demeaned to flat
+        [0.2, 3.0, -3.0],   # B flips short, C long
+    ])
+    w = basket_weights(z, entry=2.0, exit=0.5)
+    np.testing.assert_allclose(w[0], [-0.5, 0.5, 0.0])
+    np.testing.assert_allclose(w[1], [-0.5, 0.5, 0.0])
+    np.testing.assert_allclose(w[2], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(w[3], [0.0, -0.5, 0.5])
+    assert np.allclose(w.sum(axis=1), 0.0)
