@@ -189,7 +189,8 @@ class FeatureStream:
         for f in fs.features:
             if isinstance(f, IndicatorFeature):
                 defn = get(f.indicator)
-                self.state[f.name] = (defn.stream(**f.params), defn.outputs.index(f.output))
+                timed = "time" in defn.optional_inputs
+                self.state[f.name] = (defn.stream(**f.params), defn.outputs.index(f.output), timed)
             elif isinstance(f, ReturnFeature):
                 self.state[f.name] = _ReturnState(f.periods)
             elif isinstance(f, LagFeature):
@@ -201,8 +202,8 @@ class FeatureStream:
         for f in self.fs.features:
             st: Any = self.state.get(f.name)
             if isinstance(f, IndicatorFeature):
-                stream, j = st
-                extra = {"time": int(pd.Timestamp(time).value)} if "time" in get(f.indicator).optional_inputs else {}
+                stream, j, timed = st
+                extra = {"time": int(pd.Timestamp(time).value)} if timed else {}
                 row[f.name] = float(stream.update(**bar, **extra)[j])
             elif isinstance(f, ConditionFeature):
                 right = row[f.right] if isinstance(f.right, str) else f.right

@@ -21,6 +21,7 @@ SPEC = [
     {"kind": "indicator", "name": "bb_pb", "indicator": "bbands", "output": "percent_b", "params": {"period": 6}},
     {"kind": "indicator", "name": "fd", "indicator": "frac_diff", "params": {"d": 0.4, "width": 8}},
     {"kind": "indicator", "name": "illiq", "indicator": "amihud", "params": {"period": 4}},
+    {"kind": "indicator", "name": "vwap", "indicator": "vwap", "params": {"anchor": "session"}},
     {"kind": "condition", "name": "overbought", "left": "rsi", "op": ">", "right": 70},
     {"kind": "condition", "name": "pb_above_fd", "left": "bb_pb", "op": "<=", "right": "fd"},
     {"kind": "return", "name": "ret1"},
