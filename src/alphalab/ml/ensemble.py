@@ -79,3 +79,35 @@ def feature_importance(model: Any, names: Sequence[str]) -> dict[str, float]:
         raise ConfigError(f"{raw.shape[0]} importances for {len(names)} feature names")
     total = raw.sum()
     return {n: float(v / total) if total > 0 else 0.0 for n, v in zip(names, raw, strict=True)}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A logistic meta-model over the out-of-sample probabilities (and 0/1 rule columns) of voters."""
+
+    model: Any
+
+    def predict_proba(self, columns: np.ndarray) -> np.ndarray:
+        """Return the stacked class-1 probability from one column per voter."""
+        c = np.asarray(columns, dtype=np.float64)
+        return np.asarray(self.model.predict_proba(_logit(c))[:, 1])
+
+
+def _logit(c: np.ndarray) -> np.ndarray:
+    p = np.clip(c, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def fit_stack(oos_columns: np.ndarray, y: np.ndarray, *, c: float = 1.0) -> Stack:
+    """Fit a stack on voters' *out-of-sample* probabilities (e.g. ``CVReport.oos_proba`` of each model).
+
+    Fitting it on in-sample probabilities would reward the most overfitted voter; the purged-CV
+    probabilities keep the meta-model honest.
+    """
+    lin = require("sklearn.linear_model", purpose="stacking")
+    cols = np.asarray(oos_columns, dtype=np.float64)
+    yy = np.asarray(y).astype(int)
+    ok = np.isfinite(cols).all(axis=1)
+    if cols.ndim != 2 or ok.sum() < 20 or len(np.unique(yy[ok])) < 2:
+        raise ConfigError("stacking needs a (rows, voters) array with at least 20 complete rows of both classes")
+    return Stack(lin.LogisticRegression(C=c, max_iter=1000).fit(_logit(cols[ok]), yy[ok]))

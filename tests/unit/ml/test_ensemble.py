@@ -50,3 +50,17 @@ def test_importance_ranks_the_informative_feature_first() -> None:
     for kind in ("lightgbm", "logistic"):
         imp = feature_importance(make_model(kind).fit(x, y), names)
         assert max(imp, key=imp.__getitem__) == "signal" and sum(imp.values()) == pytest.approx(1.0)
+
+
+def test_stack_learns_to_trust_the_informative_voter() -> None:
+    from alphalab.ml.ensemble import fit_stack
+
+    rng = np.random.default_rng(4)
+    true_p = rng.uniform(0.1, 0.9, 3000)
+    y = (rng.uniform(size=3000) < true_p).astype(int)
+    cols = np.column_stack([true_p, rng.uniform(0.1, 0.9, 3000)])  # informative, noise
+    stack = fit_stack(cols[:2000], y[:2000])
+    coef = stack.model.coef_[0]
+    assert coef[0] > 0.5 and abs(coef[1]) < 0.2
+    held = stack.predict_proba(cols[2000:])
+    assert log_loss(y[2000:], held) < log_loss(y[2000:], cols[2000:, 1])
