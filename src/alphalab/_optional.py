@@ -19,6 +19,8 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "talib": ("ta-lib", "dev"),
     "skfolio": ("skfolio", "portfolio"),
     "arch": ("arch", "portfolio"),
+    "statsmodels": ("statsmodels", "ml"),
+    "lightgbm": ("lightgbm", "ml"),
 }
 
 

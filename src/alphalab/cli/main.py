@@ -37,6 +37,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.regimes",
     "alphalab.cli.portfolio",
     "alphalab.cli.risk",
+    "alphalab.cli.ml",
 )
 
 

@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 
 import numpy as np
 
@@ -16,16 +18,48 @@ from alphalab.core.errors import ConfigError
 from alphalab.indicators._catalog import DEFS
 from alphalab.indicators._defs import IndicatorDef, ParamDef, prepare_inputs
 
-__all__ = ["IndicatorDef", "ParamDef", "compute", "get", "names"]
+__all__ = ["IndicatorDef", "ParamDef", "compute", "get", "names", "register"]
+
+# Domains above indicators/ (quant/, ml/) and plug-ins (entry-point group below) add indicators by
+# calling register() when imported; the registry imports them by name on first use, so sdl/ and
+# the registry never depend on them.
+PLUGIN_MODULES = ("alphalab.quant.indicators", "alphalab.ml.indicators")
+ENTRY_POINT_GROUP = "alphalab.indicators"
+_plugins_loaded = False
+
+
+def register(defn: IndicatorDef) -> None:
+    """Add ``defn`` to the registry; raise ConfigError if another definition has its name."""
+    key = defn.name.lower()
+    if key in DEFS and DEFS[key] is not defn:
+        raise ConfigError(f"indicator {defn.name!r} is already registered", hint="choose another name")
+    DEFS[key] = defn
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    for module in PLUGIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        ep.load()
 
 
 def names() -> list[str]:
     """Return the names of every registered indicator, sorted."""
+    _load_plugins()
     return sorted(DEFS)
 
 
 def get(name: str) -> IndicatorDef:
     """Return the definition of indicator ``name`` (case-insensitive); raise ConfigError if unknown."""
+    _load_plugins()
     key = str(name).strip().lower()
     if key not in DEFS:
         close = difflib.get_close_matches(key, DEFS, n=3)
