@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,19 @@ class FundingDownload:
     rows_total: int = 0
 
 
+# venues whose funding history pages by page number (newest first) and ignores ``since``
+PAGE_NUMBERED = {"mexc": "page_num"}
+
+
 def _page(
     exchange: Any, symbol: str, since: int, limit: int | None, retries: int, backoff: float,
-    sleep: Callable[[float], None], result: FundingDownload,
+    sleep: Callable[[float], None], result: FundingDownload, params: dict[str, Any],
 ) -> list[dict[str, Any]]:
     ccxt = require("ccxt")
     for attempt in range(retries + 1):
         try:
             result.requests += 1
-            return list(exchange.fetch_funding_rate_history(symbol, since=since, limit=limit))
+            return list(exchange.fetch_funding_rate_history(symbol, since=since, limit=limit, params=params))
         except ccxt.NetworkError as exc:  # includes RateLimitExceeded and DDoSProtection
             if attempt >= retries:
                 raise DataError(
@@ -110,14 +115,42 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, index=index)
 
 
+def _valid(page: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
+    return [r for r in page if r.get("timestamp") is not None and int(r["timestamp"]) >= start]
+
+
+def _since_pages(fetch: Callable[..., list[dict[str, Any]]], start: int, end: int | None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    while end is None or start < end:
+        page = _valid(fetch(since=start, params={}), start)
+        if not page:
+            break
+        rows.extend(page)
+        start = max(int(r["timestamp"]) for r in page) + 1
+    return rows
+
+
+def _numbered_pages(fetch: Callable[..., list[dict[str, Any]]], start: int, key: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    n = 1
+    while True:
+        page = _valid(fetch(since=start, params={key: n}), start)
+        if not page:
+            break
+        rows.extend(page)
+        n += 1
+    return rows
+
+
 def download_funding(
     exchange: Any, symbol: str, *, since: Any, until: Any = None, catalog: Catalog | None = None,
     limit: int | None = 1000, retries: int = 5, backoff: float = 1.0, sleep: Callable[[float], None] | None = None,
 ) -> FundingDownload:
     """Download the funding-rate history of ``symbol`` from ``since`` (to ``until``) and store it.
 
-    Pages follow the last funding time fetched; network errors and rate limits are retried with
-    exponential backoff (``backoff * 2**attempt`` seconds).
+    Pages follow the last funding time fetched (or, on venues that page by number such as MEXC,
+    go back page by page until a page has nothing at or after ``since``); network errors and rate
+    limits are retried with exponential backoff (``backoff * 2**attempt`` seconds).
     """
     import time
 
@@ -125,14 +158,11 @@ def download_funding(
     result = FundingDownload(exchange.id, symbol)
     start = _ms(since)
     end = None if until is None else _ms(until)
-    rows: list[dict[str, Any]] = []
-    while end is None or start < end:
-        page = _page(exchange, symbol, start, limit, retries, backoff, sleep or time.sleep, result)
-        page = [r for r in page if r.get("timestamp") is not None and int(r["timestamp"]) >= start]
-        if not page:
-            break
-        rows.extend(r for r in page if end is None or int(r["timestamp"]) < end)
-        start = max(int(r["timestamp"]) for r in page) + 1
+    fetch = partial(_page, exchange, symbol, limit=limit, retries=retries, backoff=backoff,
+                    sleep=sleep or time.sleep, result=result)
+    numbered = PAGE_NUMBERED.get(exchange.id)
+    rows = _numbered_pages(fetch, start, numbered) if numbered else _since_pages(fetch, start, end)
+    rows = [r for r in rows if end is None or int(r["timestamp"]) < end]
     result.rows_fetched = len(rows)
     if rows:
         result.rows_total = write_funding(cat, _frame(rows), exchange.id, symbol)

@@ -61,3 +61,22 @@ def test_stored_funding_applies_to_a_backtest_long(tmp_path):
 def test_missing_funding_is_not_found(tmp_path):
     with pytest.raises(NotFoundError, match="no funding rates"):
         read_funding(Catalog(tmp_path), "binance", "ETH/USDT:USDT")
+
+
+def test_mexc_funding_pages_by_number_newest_first(tmp_path):
+    exchange, adapter = replay_exchange("mexc", "mexc_btcusdt_funding.json")
+    sleeps: list[float] = []
+    cat = Catalog(tmp_path)
+    res = download_funding(exchange, "BTC/USDT:USDT", since=T0, catalog=cat, limit=3, sleep=sleeps.append)
+    assert res.requests == 4 and res.retries == 1 and res.rows_total == 5
+    pages = [parse_qs(urlparse(u).query)["page_num"][0] for u in adapter.urls]
+    assert pages == ["1", "2", "2", "3"]
+    assert all("contract/funding_rate/history" in u and "symbol=BTC_USDT" in u for u in adapter.urls)
+    got = read_funding(cat, "mexc", "BTC/USDT:USDT")
+    assert list(got.index) == list(pd.date_range(T0, periods=5, freq="8h"))
+    np.testing.assert_allclose(got["rate"], [1e-4, 1.5e-4, -1e-4, -2.5e-4, 2e-4])
+    # a second download from a later start merges without duplicates
+    exchange2, _ = replay_exchange("mexc", "mexc_btcusdt_funding.json")
+    download_funding(exchange2, "BTC/USDT:USDT", since=T0 + pd.Timedelta(hours=16), catalog=cat, limit=3,
+                     sleep=sleeps.append)
+    assert len(read_funding(cat, "mexc", "BTC/USDT:USDT")) == 5
