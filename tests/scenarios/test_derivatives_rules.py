@@ -158,3 +158,20 @@ def test_bad_tier_table_is_a_config_error():
         margin_tiers([MarginTier(100, 0.01, 10), MarginTier(50, 0.02, 5)])
     with pytest.raises(ConfigError, match="fields"):
         margin_tiers([{"max": 1}])
+
+
+def test_backtest_result_funding_keeps_pnl_summing_to_equity_change():
+    from alphalab.core.bars import BarArrays
+    from alphalab.data import load_bars
+    from alphalab.engine.backtest import run_backtest
+    from alphalab.engine.derivatives import apply_to_result
+
+    frame = load_bars("sample:AAPL")
+    res = run_backtest("sma_cross", BarArrays.from_frame(frame, "AAPL", "1d"))
+    times = pd.date_range(frame.index[0], frame.index[-1], freq="8h")
+    rates = pd.Series(np.where(np.arange(len(times)) % 5 == 0, -2e-4, 1e-4), index=times)
+    trades, equity = apply_to_result(res, DerivativesConfig(kind="perpetual"), funding=rates)
+    assert len(trades) == len(res.trades) > 3 and (trades["funding"] != 0).all()
+    change = equity.iloc[-1] - equity.iloc[0]
+    assert trades["pnl"].sum() == pytest.approx(change, rel=1e-9)
+    assert trades["funding"].sum() == pytest.approx(res.trades["pnl"].sum() - trades["pnl"].sum(), rel=1e-9)

@@ -192,3 +192,24 @@ def _liquidate(
     out.iloc[i, j("pnl")] = pnl
     out.iloc[i, j("exit_reason")] = "liquidation"
     return liq, t
+
+
+def apply_to_result(
+    result: Any, config: DerivativesConfig, *, funding: pd.Series | dict[str, pd.Series] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Apply the layer to every symbol of a ``BacktestResult``; return ``(trades, adjusted equity)``.
+
+    ``funding`` is one rate series for a single-symbol run or a mapping by symbol. The adjusted
+    equity is the run's equity plus the summed per-symbol adjustments (cash is shared).
+    """
+    equity = result.equity["equity"]
+    total = pd.Series(0.0, index=equity.index)
+    parts = []
+    for sym in result.symbols:
+        trades = result.trades[result.trades["symbol"] == sym]
+        rates = funding.get(sym) if isinstance(funding, dict) else funding
+        r = apply_derivatives(trades, result.bars.frame(sym), config, funding=rates)
+        parts.append(r.trades)
+        total = total + r.equity_adjustment.reindex(equity.index).ffill().fillna(0.0)
+    trades = pd.concat(parts).sort_values("id") if parts else result.trades
+    return trades, equity + total
