@@ -175,3 +175,17 @@ def test_backtest_result_funding_keeps_pnl_summing_to_equity_change():
     change = equity.iloc[-1] - equity.iloc[0]
     assert trades["pnl"].sum() == pytest.approx(change, rel=1e-9)
     assert trades["funding"].sum() == pytest.approx(res.trades["pnl"].sum() - trades["pnl"].sum(), rel=1e-9)
+
+
+def test_tier_table_from_toml_and_json_config(tmp_path):
+    toml = tmp_path / "tiers.toml"
+    toml.write_text('[[tiers]]\nmax_notional = 50000\nmaintenance_rate = 0.004\nmax_leverage = 125\n\n'
+                    '[[tiers]]\nmax_notional = 250000\nmaintenance_rate = 0.005\nmax_leverage = 100\n'
+                    'maintenance_amount = 50\n')
+    from alphalab.engine.derivatives import tiers_from_file
+
+    np.testing.assert_array_equal(tiers_from_file(toml), margin_tiers(BINANCE_LIKE[:2]))
+    bad = tmp_path / "tiers.json"
+    bad.write_text('[{"max_notional": 100, "maintenance_rate": 1.5, "max_leverage": 10}]')
+    with pytest.raises(ConfigError, match=r"tiers\.json: margin tier 0"):
+        tiers_from_file(bad)

@@ -11,9 +11,12 @@ funding payment (the engine's sizing saw the unadjusted equity).
 
 from __future__ import annotations
 
+import json
 import math
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +52,25 @@ def margin_tiers(rows: Sequence[MarginTier | dict[str, Any]]) -> np.ndarray:
             )
         prev = t.max_notional
     return np.array([[t.max_notional, t.maintenance_rate, t.max_leverage, t.maintenance_amount] for t in tiers])
+
+
+def tiers_from_file(path: str | Path) -> np.ndarray:
+    """Read a margin tier table from a JSON or TOML config file (``tiers = [{max_notional = ...}, ...]``)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+        data: Any = tomllib.loads(text) if p.suffix == ".toml" else json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the margin tier table {p}: {exc}",
+                          hint="give a JSON list of tiers or a TOML file with a [[tiers]] table") from None
+    rows = data.get("tiers") if isinstance(data, dict) else data
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ConfigError(f"{p}: the margin tier table must be a list of tiers",
+                          hint="each tier: max_notional, maintenance_rate, max_leverage[, maintenance_amount]")
+    try:
+        return margin_tiers(rows)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc.message}", hint=exc.hint) from None
 
 
 def _tier_from(row: dict[str, Any], i: int) -> MarginTier:

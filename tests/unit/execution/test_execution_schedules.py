@@ -198,3 +198,21 @@ def test_changing_future_bars_never_changes_past_children_or_profile(cut, seed):
         pa = a.fills[a.fills["time"] < bars.index[cut]]
         pb = b.fills[b.fills["time"] < bars.index[cut]]
         pd.testing.assert_frame_equal(pa, pb)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), qty=st.floats(0.5, 500), lot=st.sampled_from([0.0, 0.1, 1.0]),
+       which=st.integers(0, 4))
+def test_children_never_overfill_and_costs_are_non_negative(seed, qty, lot, which):
+    rng = np.random.default_rng(seed)
+    bars = _bars(100 + rng.normal(0, 1, 60).cumsum(), volume=rng.uniform(1, 200, 60))
+    algo = [TWAP(bars=9), VWAP(bars=9), Iceberg(clip=7.0, limit=float(bars["open"].iloc[5])),
+            POV(rate=0.3), Adaptive(rate=0.3, bars=15)][which]
+    r = run_parent(algo, bars, side=int(rng.choice([-1, 1])), quantity=qty, start=5, lot=lot,
+                   costs=Costs(fee_bps=5, slippage_value=3))
+    assert r.filled <= qty * (1 + 1e-12)
+    assert (r.fills["quantity"] > 0).all() and (r.fills["fee"] >= 0).all() and (r.fills["slippage"] >= 0).all()
+    if lot > 0:
+        lots = r.fills["quantity"].to_numpy() / lot
+        np.testing.assert_allclose(lots, np.round(lots), atol=1e-6)
+    assert r.fills["time"].is_monotonic_increasing and r.fills["time"].is_unique
