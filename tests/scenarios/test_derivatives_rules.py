@@ -189,3 +189,10 @@ def test_tier_table_from_toml_and_json_config(tmp_path):
     bad.write_text('[{"max_notional": 100, "maintenance_rate": 1.5, "max_leverage": 10}]')
     with pytest.raises(ConfigError, match=r"tiers\.json: margin tier 0"):
         tiers_from_file(bad)
+
+
+def test_trade_outside_the_bars_is_a_config_error():
+    bars = _hourly(np.full(5, 100.0))
+    tr = _trade(bars, "long", 1, 3, 1.0)
+    with pytest.raises(ConfigError, match="trade row 0"):
+        apply_derivatives(tr, bars.iloc[2:], DerivativesConfig())

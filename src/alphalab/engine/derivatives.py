@@ -125,7 +125,8 @@ def _ns(index: Any) -> np.ndarray:
 def _funding_arrays(funding: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
     if funding is None or len(funding) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    f = funding.sort_index()
+    f = funding.dropna().sort_index()
+    f = f[~f.index.duplicated(keep="last")]
     return _ns(f.index), np.ascontiguousarray(f.to_numpy(dtype=float))
 
 
@@ -150,8 +151,7 @@ def apply_derivatives(
     cols: dict[str, list[Any]] = {k: [] for k in ("funding", "borrow", "liquidation_price")}
     for i, tr in enumerate(trades.itertuples(index=False)):
         side = 1 if tr.side == "long" else -1
-        eb = int(bars.index.get_loc(tr.entry_time))
-        xb = int(bars.index.get_loc(tr.exit_time))
+        eb, xb = _bar_of(bars, tr.entry_time, i), _bar_of(bars, tr.exit_time, i)
         liq, t_exit = np.nan, btimes[xb]
         if tiers is not None:
             liq, t_liq = _liquidate(out, i, tr, side, eb, xb, tiers, config, cvec, bars, adj)
@@ -176,6 +176,16 @@ def apply_derivatives(
         out[k] = np.asarray(v, dtype=float)
     out["pnl"] = out["pnl"] - out["funding"] - out["borrow"]
     return DerivativesResult(out, pd.Series(adj, index=bars.index, name="equity_adjustment"))
+
+
+def _bar_of(bars: pd.DataFrame, time: Any, row: int) -> int:
+    pos = bars.index.get_indexer([pd.Timestamp(time)])[0] if bars.index.is_unique else -1
+    if pos < 0:
+        raise ConfigError(
+            f"trade row {row}: time {time} is not a bar of the given bars (or the bars repeat a time)",
+            hint="pass the bars of the trade log's symbol and timeframe, as the backtest used them",
+        )
+    return int(pos)
 
 
 def _liquidate(
