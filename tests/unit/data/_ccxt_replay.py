@@ -55,3 +55,14 @@ def replay_exchange(exchange_id: str, fixture: str) -> tuple[Any, ReplayAdapter]
     exchange.session = session
     exchange.set_markets([data["market"]])
     return exchange, adapter
+
+
+def block_sockets(monkeypatch: Any) -> None:
+    """Make any attempt to open a network connection fail the test."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
