@@ -51,8 +51,12 @@ def window_moments(row: np.ndarray) -> tuple[float, float, float, float]:
 
 
 @numba.njit(cache=True)
-def window_rank(row: np.ndarray, x: float) -> float:
-    """Return the share of a full window's values that are <= ``x``; NaN when a slot or ``x`` is NaN."""
+def window_rank(row: np.ndarray, x: float, strict: bool = False) -> float:
+    """Return the share of a full window's values that are <= ``x`` (``strict``: < ``x``); NaN when a slot or ``x`` is NaN.
+
+    The inclusive rank is the regime rule's percentile; the strict one ranks a flat series at 0,
+    so a constant range never looks like an expansion.
+    """
     if not np.isfinite(x):
         return np.nan
     below = 0
@@ -60,7 +64,7 @@ def window_rank(row: np.ndarray, x: float) -> float:
         v = row[i]
         if not np.isfinite(v):
             return np.nan
-        if v <= x:
+        if v < x or (v == x and not strict):
             below += 1
     return below / row.shape[0]
 
@@ -141,12 +145,12 @@ def update_nb(high, low, close, volume, count, last, atr, tr_sum, rings, params,
         cm[s, n % cm.shape[1]] = c
         f[_ATR] = _wilder_atr(s, h, lo, pc, n, atr, tr_sum, period)
         ar[s, n % ar.shape[1]] = f[_ATR]
-        f[_ATRP] = window_rank(ar[s], f[_ATR])
+        f[_ATRP] = window_rank(ar[s], f[_ATR], True)
         bmean, bstd, _, _ = window_moments(cb[s])
         bstd = bstd * np.sqrt((cb.shape[1] - 1.0) / cb.shape[1])
         f[_BW] = 2.0 * band_k * bstd / bmean if bmean > 0.0 else np.nan
         bwr[s, n % bwr.shape[1]] = f[_BW]
-        f[_BWP] = window_rank(bwr[s], f[_BW])
+        f[_BWP] = window_rank(bwr[s], f[_BW], True)
         _, f[_RSTD], f[_SKEW], f[_KURT] = window_moments(rr[s])
         _, f[_RV], _, _ = window_moments(lrr[s])
         rvr[s, n % rvr.shape[1]] = f[_RV]

@@ -80,7 +80,7 @@ def test_atr_and_band_width_match_indicator_kernels(aapl: pd.DataFrame, feats: n
     bw = 4.0 * close.rolling(8).std(ddof=0) / close.rolling(8).mean()
     np.testing.assert_allclose(feats[:, F["bw"]], bw, rtol=1e-9, equal_nan=True)
     atr = pd.Series(feats[:, F["atr"]])
-    rank = atr.rolling(15).apply(lambda w: (w <= w[-1]).mean(), raw=True)
+    rank = atr.rolling(15).apply(lambda w: (w < w[-1]).mean(), raw=True)
     np.testing.assert_allclose(feats[:, F["atr_pct"]], rank, equal_nan=True)
 
 
