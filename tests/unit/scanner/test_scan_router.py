@@ -1,0 +1,64 @@
+"""A routed event opens a trade only when the mode, a handler, the regime and the real risk gate allow it."""
+
+from __future__ import annotations
+
+from alphalab.portfolio.gate import Account, GateState, Intent, RiskGate
+from alphalab.portfolio.spec import RiskLimits
+from alphalab.scanner.router import GateRouter, HandlerSpec, alert_for
+from alphalab.scanner.scanner import Event
+from alphalab.sdl.loader import load
+
+GATE = RiskGate(RiskLimits(max_heat=None, max_position=0.10), assets=["A", "B"], sleeves=["sma_cross"])
+HANDLERS = [HandlerSpec(strategy="sma_cross", detector="breakout", side="follow", regimes=("bull", "high_vol_chop"),
+                        fraction=0.05)]
+
+
+def _event(detector: str = "breakout", regime: str = "bull", direction: int = 1, symbol: str = "A") -> Event:
+    return Event(symbol, detector, 1_000, direction, 0.02, 1.5, regime, {"close": 50.0})
+
+
+def _router(exposure: float = 0.0, **kw) -> tuple[GateRouter, list[Intent]]:  # type: ignore[no-untyped-def]
+    placed: list[Intent] = []
+
+    def account() -> tuple[GateState, Account]:
+        return GATE.new_state(100_000.0), Account(100_000.0, 100_000.0, asset_exposure={"A": exposure})
+
+    return GateRouter(HANDLERS, GATE, account, on_intent=placed.append, **kw), placed
+
+
+def test_allowed_event_opens_a_paper_intent_sized_by_the_handler() -> None:
+    router, placed = _router(specs={"sma_cross": load("sma_cross")})
+    [rec] = router(_event())
+    assert rec.taken and rec.rule == "none" and rec.strategy == "sma_cross"
+    assert placed == [rec.intent] and placed[0].quantity == 100.0 and placed[0].side == 1  # 5 % of 100k at 50
+
+
+def test_gate_resizes_then_denies_by_the_position_rule() -> None:
+    router, placed = _router(exposure=7_000.0)
+    [rec] = router(_event())
+    assert rec.taken and rec.rule == "position" and rec.intent is not None and rec.intent.quantity == 60.0
+    router, placed = _router(exposure=10_000.0)
+    [rec] = router(_event())
+    assert not rec.taken and rec.rule == "position" and "denied" in rec.reason and placed == []
+
+
+def test_each_rejection_names_its_rule() -> None:
+    router, placed = _router()
+    assert router(_event(regime="bear"))[0].rule == "regime"
+    assert router(_event(regime=""))[0].rule == "regime"
+    assert router(_event(detector="volume_spike"))[0].rule == "no_handler"
+    assert router(_event(direction=0))[0].rule == "direction"
+    live, _ = _router(mode="live")
+    assert live(_event())[0].rule == "scanner_off"
+    off = load("sma_cross").model_copy(update={"live_settings": load("sma_cross").live_settings.model_copy(
+        update={"scanner_compatible": False})})
+    gated, _ = _router(specs={"sma_cross": off})
+    assert gated(_event())[0].rule == "not_scanner_compatible"
+    paper_only, _ = _router(mode="live", enabled=("paper", "live"), specs={"sma_cross": load("sma_cross")})
+    assert paper_only(_event())[0].rule == "mode"
+    assert placed == []
+
+
+def test_alert_key_is_the_event_key() -> None:
+    alert = alert_for(_event())
+    assert alert.key == "scan:A|breakout|1000" and alert.severity == "warning" and alert.payload["regime"] == "bull"
