@@ -121,15 +121,15 @@ class Scanner:
         return events
 
     def _events(self, r: _Running, time_ns: int) -> list[Event]:
-        out = []
+        idx = np.flatnonzero(r.fired)
         feats = self.state.feats
-        for s in np.flatnonzero(r.fired):
-            v = float(r.value[s])
-            values = {name: float(feats[s, c]) for name, c in zip(r.defn.reports, r.cols, strict=True)}
-            direction = int(np.sign(v)) if r.defn.name in _SIGNED else 0
-            out.append(Event(self.symbols[s], r.defn.name, time_ns, direction, v, float(r.severity[s]),
-                             regime_label(feats[s, F["regime"]]), values))
-        return out
+        rows = feats[np.ix_(idx, r.cols)].tolist() if r.cols else [[] for _ in idx]
+        values, severity = r.value[idx].tolist(), r.severity[idx].tolist()
+        regimes = [regime_label(c) for c in feats[idx, F["regime"]].tolist()]
+        signed, name, names = r.defn.name in _SIGNED, r.defn.name, r.defn.reports
+        return [Event(self.symbols[s], name, time_ns, (v > 0) - (v < 0) if signed else 0, v, sev, reg,
+                      dict(zip(names, row, strict=True)))
+                for s, v, sev, reg, row in zip(idx.tolist(), values, severity, regimes, rows, strict=True)]
 
 
 _SIGNED = frozenset({"breakout", "book_imbalance", "return_shock", "moment_anomaly"})
