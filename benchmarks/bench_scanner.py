@@ -134,7 +134,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     _ours(_data(50, WARM + 2))  # compile (or load the numba cache) outside the timed run
     lat_pd, ev_pd = _pandas(d)
     lat_ours, ev_ours = _ours(d)
-    peer = _row(f"pandas {n_sym} symbols x 20 features + 8 detectors", lat_pd, n_sym)
+    peer = _row(f"pandas {n_sym} symbols x 20 features + 8 detectors ({ev_pd} events)", lat_pd, n_sym)
     rows = [_row(f"alphalab Scanner.step {n_sym} symbols x 20 features + 8 detectors ({ev_ours} events)",
                  lat_ours, n_sym, peer), peer]
     try:

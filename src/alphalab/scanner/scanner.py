@@ -86,7 +86,7 @@ class _Running:
         self.params = self.defn.resolve(spec.params)
         self.cooldown = int(spec.cooldown)
         self.warmup = int(self.defn.warmup(config))
-        self.cols = [F[c] for c in self.defn.reports]
+        self.cols = np.array([F[c] for c in self.defn.reports], dtype=np.int64)
         self.cond, self.fired, self.on = np.zeros(n, np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
         self.value, self.severity = np.zeros(n), np.zeros(n)
         self.last_fire = np.full(n, -(2**62), np.int64)
@@ -123,7 +123,7 @@ class Scanner:
     def _events(self, r: _Running, time_ns: int) -> list[Event]:
         idx = np.flatnonzero(r.fired)
         feats = self.state.feats
-        rows = feats[np.ix_(idx, r.cols)].tolist() if r.cols else [[] for _ in idx]
+        rows = feats[np.ix_(idx, r.cols)].tolist() if r.cols.size else [[] for _ in idx]
         values, severity = r.value[idx].tolist(), r.severity[idx].tolist()
         regimes = [regime_label(c) for c in feats[idx, F["regime"]].tolist()]
         signed, name, names = r.defn.name in _SIGNED, r.defn.name, r.defn.reports
