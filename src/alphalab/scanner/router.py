@@ -126,11 +126,3 @@ class GateRouter:
             self.on_intent(approved)
         return RouteRecord(event.key, h.strategy, True, d.rule, d.reason, approved)
 
-
-def alert_for(event: Event) -> Any:
-    """Return the outbox alert of an event (key: the event's idempotent signal key)."""
-    from alphalab.alerts.outbox import Alert
-
-    subject = f"{event.symbol}: {event.detector} ({event.level})"
-    body = f"{event.detector} on {event.symbol} at {event.time_ns} ns, value {event.value:.6g}, regime {event.regime or '-'}"
-    return Alert(f"scan:{event.key}", "scanner", subject, body, event.level, event.to_dict())

@@ -43,9 +43,32 @@ def test_live_path_symbol_by_symbol_gives_replay_events() -> None:
     assert len({e.key for e in got}) == len(got)
 
 
-def test_bar_for_an_older_time_is_refused() -> None:
+def test_bars_backfilled_within_the_lag_land_in_their_batch() -> None:
+    p = _panel()
+    times = np.arange(150) * 60_000_000_000
+    expected = replay(SYMS, times, p, CFG)
+    live = BarAssembler(Scanner(SYMS, CFG), lag=2)
+    got, held = [], []
+    for t in range(150):
+        for s in range(len(SYMS)):
+            if not np.isfinite(p["close"][t, s]):
+                continue
+            msg = (SYMS[s], int(times[t]), *(float(p[k][t, s]) for k in KEYS))
+            if s < 4 and 30 <= t < 33:  # connection of S0..S3 down for two bar times
+                held.append(msg)
+                continue
+            got += live.bar(*msg)
+        if t == 32:  # reconnected: the backfill arrives before bar time 33 opens
+            for msg in held:
+                got += live.bar(*msg)
+    got += live.close()
+    assert live.late == 0 and [e.to_dict() for e in got] == [e.to_dict() for e in expected]
+
+
+def test_bar_for_a_closed_time_is_counted_late_and_ignored() -> None:
     live = BarAssembler(Scanner(SYMS, CFG))
     live.bar("S0", 2, 1, 1, 1, 1, 1)
     live.bar("S0", 3, 1, 1, 1, 1, 1)
-    with pytest.raises(ConfigError, match="arrived after"):
-        live.bar("S1", 2, 1, 1, 1, 1, 1)
+    assert live.bar("S1", 2, 1, 1, 1, 1, 1) == [] and live.late == 1
+    with pytest.raises(ConfigError, match="not in the scanner's universe"):
+        live.bar("ZZ", 4, 1, 1, 1, 1, 1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alphalab.portfolio.gate import Account, GateState, Intent, RiskGate
 from alphalab.portfolio.spec import RiskLimits
-from alphalab.scanner.router import GateRouter, HandlerSpec, alert_for
+from alphalab.scanner.publish import alert_for
+from alphalab.scanner.router import GateRouter, HandlerSpec
 from alphalab.scanner.scanner import Event
 from alphalab.sdl.loader import load
 
@@ -62,3 +63,16 @@ def test_each_rejection_names_its_rule() -> None:
 def test_alert_key_is_the_event_key() -> None:
     alert = alert_for(_event())
     assert alert.key == "scan:A|breakout|1000" and alert.severity == "warning" and alert.payload["regime"] == "bull"
+
+
+def test_publish_enqueues_each_event_once_at_or_above_the_level(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alphalab.alerts.outbox import Outbox
+    from alphalab.live.ledger import Ledger
+    from alphalab.scanner.publish import publish
+
+    box = Outbox(Ledger(f"sqlite:///{tmp_path / 'bot.sqlite'}"))
+    quiet = Event("B", "volume_spike", 1_000, 0, 4.0, 1.0, "bull")  # severity 1.0: info
+    events = [_event(), quiet]
+    assert publish(box, events, ["ops", "desk"], 5) == 2
+    assert publish(box, events, ["ops", "desk"], 6) == 0  # same keys after a restart: nothing new
+    assert publish(box, [quiet], ["ops"], 7, min_level="info") == 1
