@@ -29,13 +29,16 @@ def load_config(path: Path | None, detectors: Sequence[str] = ()) -> ScannerConf
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"scanner config {path}: {field}: {first['msg']}",
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"scanner config {path}: {field + ': ' if field else ''}{msg}",
                           hint="see ScannerConfig in alphalab.scanner.scanner for the fields") from None
     if detectors:
         from alphalab.scanner.detectors import get
 
         names = [get(d).name for d in detectors]
-        config = config.model_copy(update={"detectors": [d for d in config.detectors if d.name in names]})
+        kept = [d for d in config.detectors if d.name in names]
+        config = config.model_copy(update={"detectors": kept,
+                                           "handlers": [h for h in config.handlers if h.detector in names]})
     return config
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 FEATURES: tuple[str, ...] = (
@@ -47,3 +49,18 @@ class StateConfig(BaseModel):
         return max(self.vol_window + 1, self.atr_period + self.pct_window, self.band_window + self.pct_window,
                    self.breakout_window + 1, self.moment_window + 1, self.ma_period + self.slope_bars,
                    self.rv_window + self.rv_pct_window)
+
+
+Mode = Literal["paper", "live"]
+
+
+class HandlerSpec(BaseModel):
+    """A strategy's handler for one detector's events: which side to take, in which regimes, how big."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: str
+    detector: str
+    side: Literal["long", "short", "follow", "fade"] = "follow"
+    regimes: tuple[str, ...] = Field((), description="regimes in which the handler trades; empty: every known regime")
+    fraction: float = Field(0.05, gt=0, le=1, description="notional of the entry as a fraction of equity")

@@ -10,27 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Protocol
 
 from alphalab.portfolio.gate import Account, Decision, GateState, Intent, RiskGate
-from alphalab.scanner.scanner import Event
+from alphalab.scanner.config import HandlerSpec, Mode
+from alphalab.scanner.scanner import Event, ScannerConfig
 
-Mode = Literal["paper", "live"]
-
-
-class HandlerSpec(BaseModel):
-    """A strategy's handler for one detector: which side to take and in which regimes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    strategy: str
-    detector: str
-    side: Literal["long", "short", "follow", "fade"] = "follow"
-    regimes: tuple[str, ...] = Field((), description="regimes in which the handler trades; empty: every known regime")
-    fraction: float = Field(0.05, gt=0, le=1, description="notional of the entry as a fraction of equity")
-
+__all__ = ["EventRoute", "GateRouter", "HandlerSpec", "RouteRecord"]
 
 @dataclass(frozen=True, slots=True)
 class RouteRecord:
@@ -83,6 +69,12 @@ class GateRouter:
         self.enabled, self.specs = frozenset(enabled), dict(specs or {})
         self.price = price or (lambda e: float(e.values.get("close", float("nan"))))
         self.on_intent = on_intent
+
+    @classmethod
+    def from_config(cls, config: ScannerConfig, gate: RiskGate, account: Callable[[], tuple[GateState, Account]],
+                    *, mode: Mode = "paper", **kw: Any) -> GateRouter:
+        """Return a router with the handlers and trading modes of a scanner config."""
+        return cls(config.handlers, gate, account, mode=mode, enabled=config.modes, **kw)
 
     def _blocked(self, h: HandlerSpec, event: Event) -> tuple[str, str] | None:
         spec = self.specs.get(h.strategy)

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alphalab.core.errors import ConfigError
 from alphalab.scanner import detectors as registry
 from alphalab.scanner import detectors_nb as dnb
-from alphalab.scanner.config import REGIME_CODES, F, StateConfig
+from alphalab.scanner.config import REGIME_CODES, F, HandlerSpec, Mode, StateConfig
 from alphalab.scanner.state import Batch, ScanState
 
 
@@ -41,6 +41,21 @@ class ScannerConfig(BaseModel):
 
     state: StateConfig = Field(default_factory=StateConfig)
     detectors: list[DetectorSpec] = Field(default_factory=_all_detectors)
+    handlers: list[HandlerSpec] = Field(default_factory=list, description="strategies that trade the events")
+    modes: tuple[Mode, ...] = Field(("paper",), description="modes in which routed events may trade")
+
+    @model_validator(mode="after")
+    def _known_names(self) -> ScannerConfig:
+        names = [d.name for d in self.detectors]
+        for d in names:
+            if d not in registry.DEFS:
+                raise ValueError(f"unknown detector {d!r}; known: {', '.join(registry.names())}")
+        if len(set(names)) != len(names):
+            raise ValueError("a detector is listed twice")
+        for h in self.handlers:
+            if h.detector not in names:
+                raise ValueError(f"handler of {h.strategy!r} names detector {h.detector!r}, which is not run")
+        return self
 
 
 def regime_label(code: float) -> str:

@@ -76,3 +76,23 @@ def test_publish_enqueues_each_event_once_at_or_above_the_level(tmp_path) -> Non
     assert publish(box, events, ["ops", "desk"], 5) == 2
     assert publish(box, events, ["ops", "desk"], 6) == 0  # same keys after a restart: nothing new
     assert publish(box, [quiet], ["ops"], 7, min_level="info") == 1
+
+
+def test_scanner_config_carries_handlers_and_modes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import pytest
+
+    from alphalab.core.errors import ConfigError
+    from alphalab.scanner.commands import load_config
+
+    path = tmp_path / "scan.json"
+    path.write_text(json.dumps({"detectors": [{"name": "breakout"}], "modes": ["paper", "live"],
+                                "handlers": [{"strategy": "sma_cross", "detector": "breakout", "side": "long"}]}))
+    cfg = load_config(path)
+    router = GateRouter.from_config(cfg, GATE, lambda: (GATE.new_state(1e5), Account(1e5, 1e5)), mode="live")
+    assert router(_event(direction=-1))[0].taken  # long handler, live mode switched on
+    path.write_text(json.dumps({"detectors": [{"name": "breakout"}],
+                                "handlers": [{"strategy": "s", "detector": "volume_spike"}]}))
+    with pytest.raises(ConfigError, match=r"scan\.json: handler of 's' names detector 'volume_spike'"):
+        load_config(path)
