@@ -6,7 +6,7 @@ the same events by construction; :func:`replay` feeds a (time x symbol) panel ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -134,6 +134,36 @@ class Scanner:
                 events.extend(self._events(r, int(batch.time_ns)))
         events.sort(key=lambda e: (e.symbol, e.detector))
         return events
+
+    def checkpoint(self) -> dict[str, np.ndarray]:
+        """Return every array the scanner remembers (state, books, detectors' edges), e.g. for ``np.savez``."""
+        st = self.state
+        out = {"count": st.count, "last": st.last, "atr": st.atr, "tr_sum": st.tr_sum, "feats": st.feats,
+               "book": st.book, "time": np.array([-1 if self.last_time_ns is None else self.last_time_ns])}
+        out.update({f"ring{i}": r for i, r in enumerate(st.rings)})
+        for r in self.running:
+            out[f"on:{r.defn.name}"], out[f"last_fire:{r.defn.name}"] = r.on, r.last_fire
+        out["symbols"] = np.array(self.symbols, dtype=str)
+        return {k: np.array(v, copy=True) for k, v in out.items()}
+
+    def restore(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Continue from a :meth:`checkpoint` of a scanner with the same symbols and config."""
+        if list(np.asarray(arrays["symbols"]).tolist()) != self.symbols:
+            raise ConfigError("scanner checkpoint: its symbols differ from this scanner's",
+                              hint="restore into a scanner built with the same universe and config")
+        st = self.state
+        try:
+            for name in ("count", "last", "atr", "tr_sum", "feats", "book"):
+                getattr(st, name)[...] = arrays[name]
+            for i, ring in enumerate(st.rings):
+                ring[...] = arrays[f"ring{i}"]
+            for r in self.running:
+                r.on[...], r.last_fire[...] = arrays[f"on:{r.defn.name}"], arrays[f"last_fire:{r.defn.name}"]
+        except (KeyError, ValueError) as exc:
+            raise ConfigError(f"scanner checkpoint does not fit this scanner's config: {exc}",
+                              hint="restore into a scanner built with the same universe and config") from None
+        t = int(np.asarray(arrays["time"])[0])
+        self.last_time_ns = None if t < 0 else t
 
     def _events(self, r: _Running, time_ns: int) -> list[Event]:
         idx = np.flatnonzero(r.fired)

@@ -72,3 +72,26 @@ def test_bar_for_a_closed_time_is_counted_late_and_ignored() -> None:
     assert live.bar("S1", 2, 1, 1, 1, 1, 1) == [] and live.late == 1
     with pytest.raises(ConfigError, match="not in the scanner's universe"):
         live.bar("ZZ", 4, 1, 1, 1, 1, 1)
+
+
+def test_restart_from_a_checkpoint_continues_with_the_same_events(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alphalab.scanner.state import Batch
+
+    p = _panel()
+    times = np.arange(150) * 60_000_000_000
+    expected = replay(SYMS, times, p, CFG)
+    first = Scanner(SYMS, CFG)
+    got = []
+    for t in range(90):
+        got += first.step(Batch(int(times[t]), *(p[k][t] for k in KEYS)))
+    np.savez(tmp_path / "scan.npz", **first.checkpoint())
+    second = Scanner(SYMS, CFG)
+    with np.load(tmp_path / "scan.npz") as saved:
+        second.restore(dict(saved))
+    for t in range(90, 150):
+        got += second.step(Batch(int(times[t]), *(p[k][t] for k in KEYS)))
+    assert [e.to_dict() for e in got] == [e.to_dict() for e in expected]
+    with pytest.raises(ConfigError, match="symbols differ"):
+        Scanner(SYMS[:-1], CFG).restore(first.checkpoint())
+    with pytest.raises(ConfigError, match="does not fit"):
+        Scanner(SYMS, ScannerConfig()).restore(first.checkpoint())
