@@ -45,8 +45,8 @@ class StateConfig(BaseModel):
     book_levels: int = Field(10, ge=1, description="order-book levels kept per side")
 
     def warmup(self) -> int:
-        """Return the bars a symbol needs before every feature is defined."""
-        return max(self.vol_window + 1, self.atr_period + self.pct_window, self.band_window + self.pct_window,
+        """Return the symbol's first bar (1-based) at which every feature is defined."""
+        return max(self.vol_window + 1, self.atr_period + self.pct_window, self.band_window + self.pct_window - 1,
                    self.breakout_window + 1, self.moment_window + 1, self.ma_period + self.slope_bars,
                    self.rv_window + self.rv_pct_window)
 

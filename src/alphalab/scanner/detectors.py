@@ -24,8 +24,8 @@ class DetectorDef:
     """A detector: ``kernel(feats, book, flow, params, cond, value, severity)`` and what it needs.
 
     ``inputs`` names the state it reads (``features``, ``book``, ``liquidations``); ``reports`` the
-    feature columns an event carries as its triggering values; ``warmup(config)`` the bars a
-    symbol needs before the detector can fire.
+    feature columns an event carries as its triggering values; ``warmup(config)`` the symbol's
+    first bar (1-based) at which every input is defined, before which the detector never fires.
     """
 
     name: str
@@ -51,23 +51,23 @@ class DetectorDef:
 def _defs() -> dict[str, DetectorDef]:
     ds = [
         DetectorDef("volume_spike", nb.volume_spike_nb, {"z": 4.0}, ("features",), ("volume", "vol_mean", "vol_z"),
-                    lambda c: c.vol_window, "volume z-score against the previous bars' mean and std"),
+                    lambda c: c.vol_window + 1, "volume z-score against the previous bars' mean and std"),
         DetectorDef("vol_expansion", nb.vol_expansion_nb, {"atr_pct": 0.95, "bw_pct": 0.9}, ("features",),
-                    ("atr", "atr_pct", "bw", "bw_pct"), lambda c: max(c.atr_period, c.band_window) + c.pct_window - 1,
+                    ("atr", "atr_pct", "bw", "bw_pct"), lambda c: max(c.atr_period + c.pct_window, c.band_window + c.pct_window - 1),
                     "ATR and Bollinger band-width percentile ranks jump to the top of their range"),
         DetectorDef("breakout", nb.breakout_nb, {"margin": 0.0}, ("features",), ("close", "hh", "ll"),
-                    lambda c: c.breakout_window, "close beyond the previous bars' high or low"),
+                    lambda c: c.breakout_window + 1, "close beyond the previous bars' high or low"),
         DetectorDef("moment_anomaly", nb.moment_anomaly_nb, {"skew": 2.0, "kurt": 6.0}, ("features",),
-                    ("skew", "kurt"), lambda c: c.moment_window, "skew or excess kurtosis of recent returns"),
+                    ("skew", "kurt"), lambda c: c.moment_window + 1, "skew or excess kurtosis of recent returns"),
         DetectorDef("return_shock", nb.return_shock_nb, {"z": 4.0}, ("features",), ("ret", "ret_std"),
-                    lambda c: c.moment_window, "bar return of many recent standard deviations"),
+                    lambda c: c.moment_window + 1, "bar return of many recent standard deviations"),
         DetectorDef("book_imbalance", nb.book_imbalance_nb, {"imbalance": 0.6, "levels": 5.0}, ("book",), (),
-                    lambda c: 0, "bid/ask depth asymmetry in the top N order-book levels"),
+                    lambda c: 1, "bid/ask depth asymmetry in the top N order-book levels"),
         DetectorDef("liquidation_cascade", nb.liquidation_cascade_nb,
                     {"min_events": 5.0, "min_notional": 0.0, "drop": 0.01}, ("features", "liquidations"), ("ret",),
-                    lambda c: 1, "a burst of forced sells with a price drop in one bar"),
+                    lambda c: 2, "a burst of forced sells with a price drop in one bar"),
         DetectorDef("regime_shift", nb.regime_shift_nb, {}, ("features",), ("regime_prev", "regime", "slope", "rv_pct"),
-                    lambda c: max(c.ma_period + c.slope_bars, c.rv_window + c.rv_pct_window),
+                    lambda c: max(c.ma_period + c.slope_bars, c.rv_window + c.rv_pct_window) + 1,
                     "the causal rule regime (ma_slope trend x volatility percentile) changed"),
     ]
     return {d.name: d for d in ds}

@@ -100,3 +100,24 @@ def test_missing_bar_is_skipped_like_a_shorter_series(aapl: pd.DataFrame) -> Non
     with_gap = _run([gap])[:, 0, :]
     without = _run([aapl.drop(aapl.index[50])])[:, 0, :]
     np.testing.assert_array_equal(np.delete(with_gap, 50, axis=0), without)
+
+
+def test_declared_warmups_are_the_first_bars_with_defined_inputs(aapl: pd.DataFrame, feats: np.ndarray) -> None:
+    from alphalab.scanner import detectors
+
+    def first_bar(cols: list[str]) -> int:  # 1-based bar number of the first row with all columns defined
+        ok = np.all(np.isfinite(feats[:, [F[c] for c in cols]]), axis=1)
+        return int(np.argmax(ok)) + 1
+
+    for name in detectors.names():
+        d = detectors.get(name)
+        cols = [c for c in d.reports if c not in ("regime", "regime_prev")] or ["close"]
+        if name == "regime_shift":
+            assert first_bar(["regime_prev"]) <= d.warmup(CFG)
+            assert (feats[: d.warmup(CFG) - 1, F["regime_prev"]] < 0).all() and feats[d.warmup(CFG) - 1, F["regime_prev"]] >= 0
+            continue
+        if name == "liquidation_cascade":
+            cols = ["ret"]
+        assert first_bar(cols) == d.warmup(CFG), name
+    every = [c for c in F if c not in ("regime", "regime_prev")]
+    assert first_bar(every) == CFG.warmup()
