@@ -95,3 +95,20 @@ def test_restart_from_a_checkpoint_continues_with_the_same_events(tmp_path) -> N
         Scanner(SYMS[:-1], CFG).restore(first.checkpoint())
     with pytest.raises(ConfigError, match="does not fit"):
         Scanner(SYMS, ScannerConfig()).restore(first.checkpoint())
+
+
+@pytest.mark.parametrize("clock_kind", ["simulated", "wall"])
+def test_paced_replay_at_100x_loses_no_event(clock_kind: str) -> None:
+    import asyncio
+
+    from alphalab.live.clock import SimulatedClock, WallClock
+    from alphalab.scanner.stream import paced_replay, panel_messages
+
+    p = _panel(120)
+    times = np.arange(120) * 1_000_000_000  # 1 s bars: 10 ms apart at 100x
+    expected = replay(SYMS, times, p, CFG)
+    clock = SimulatedClock(0) if clock_kind == "simulated" else WallClock()
+    events, stats = asyncio.run(paced_replay(panel_messages(SYMS, times, p), BarAssembler(Scanner(SYMS, CFG)),
+                                             clock, bar_s=1.0, speed=100.0, queue_size=64))
+    assert stats.late == 0 and stats.messages == int(np.isfinite(p["close"]).sum()) and stats.max_queue <= 64
+    assert [e.key for e in events] == [e.key for e in expected] and len(events) > 30
