@@ -121,3 +121,12 @@ def test_declared_warmups_are_the_first_bars_with_defined_inputs(aapl: pd.DataFr
         assert first_bar(cols) == d.warmup(CFG), name
     every = [c for c in F if c not in ("regime", "regime_prev")]
     assert first_bar(every) == CFG.warmup()
+
+
+def test_default_regime_matches_rule_detector_over_all_of_sample_msft() -> None:
+    frame = load_bars("sample:MSFT", "1d")
+    codes = _run([frame], StateConfig())[:, 0, F["regime"]]
+    got = np.array([REGIME_CODES[int(c)] if c >= 0 else "" for c in codes], dtype=object)
+    expected = detect_rule(frame, RuleConfig(trend="ma_slope")).to_numpy()
+    # labels are thresholds of floats summed in another order: agreement, not bit identity
+    assert (got == expected).mean() >= 0.999 and (expected != "").sum() > 2500
