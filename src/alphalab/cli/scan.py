@@ -69,3 +69,35 @@ def study_cmd(symbol: SymbolsOpt, timeframe: TfOpt = "1d", config: ConfigOpt = N
                 r["hit_rate"], r["t_stat"]) for r in payload["rows"]])
 
     emit(payload, as_json=as_json, render=render)
+
+
+@scan_app.command("universe")
+def universe_cmd(
+    markets: Annotated[Path, typer.Option("--markets", help="ccxt load_markets() output (JSON).")],
+    tickers: Annotated[Path, typer.Option("--tickers", help="ccxt fetch_tickers() output (JSON).")],
+    quote: Annotated[list[str] | None, typer.Option("--quote", help="Quote currency (repeat); default USDT.")] = None,
+    market_type: Annotated[list[str] | None, typer.Option("--type", help="spot, swap or future (repeat).")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Symbols kept by 24 h quote volume.")] = 500,
+    cap: Annotated[int, typer.Option("--cap", min=1, help="Most subscriptions per connection.")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rank a venue's markets by one bulk tickers snapshot and shard the short list into connections."""
+    from alphalab.scanner.commands import scan_universe
+    from alphalab.scanner.universe import UniverseConfig
+
+    try:
+        config = UniverseConfig(quotes=tuple(quote or ["USDT"]), types=tuple(market_type or ["spot", "swap"]), top=top)
+    except ValueError as exc:
+        from alphalab.core.errors import ConfigError
+
+        raise ConfigError(f"--type: {market_type} is not a list of spot, swap, future",
+                          hint="use --type spot, --type swap or --type future") from exc
+    payload = scan_universe(markets, tickers, config, cap)
+
+    def render() -> None:
+        table(f"{len(payload['symbols'])} of {payload['eligible']} eligible markets ({payload['markets']} listed) "
+              f"on {len(payload['connections'])} connections of <= {cap}",
+              ["connection", "symbols", "first", "last"],
+              [(i, len(c), c[0], c[-1]) for i, c in enumerate(payload["connections"])])
+
+    emit(payload, as_json=as_json, render=render)

@@ -79,3 +79,24 @@ def scan_study(frames: dict[str, pd.DataFrame], config: ScannerConfig, timeframe
     table = event_study(events, symbols, times, panel["close"], horizons)
     return {"symbols": symbols, "timeframe": timeframe, "bars": len(times), "events": len(events),
             "horizons": [int(h) for h in horizons], "rows": table.to_dict(orient="records")}
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{what} {path}: {exc}", hint=f"give the {what} as a JSON object keyed by symbol") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} {path}: expected a JSON object keyed by symbol, got {type(data).__name__}")
+    return data
+
+
+def scan_universe(markets_path: Path, tickers_path: Path, config: Any, cap: int) -> dict[str, Any]:
+    """Rank the markets by the tickers' quote volume and shard the short list into connections of <= ``cap``."""
+    from alphalab.scanner.universe import eligible, rank, shard
+
+    markets, tickers = _read_json(markets_path, "markets"), _read_json(tickers_path, "tickers")
+    short = rank(markets, tickers, config)
+    conns = shard(short, cap)
+    return {"markets": len(markets), "eligible": len(eligible(markets, config)), "symbols": short,
+            "cap": cap, "connections": conns, "largest_connection": max((len(c) for c in conns), default=0)}

@@ -98,3 +98,21 @@ def test_3000_symbols_respect_the_cap_and_a_reconnect_storm_loses_no_bar() -> No
 def test_bad_cap_is_refused() -> None:
     with pytest.raises(ConfigError, match="cap"):
         shard(["A"], 0)
+
+
+def test_scan_universe_command_shards_3000_markets_under_the_cap(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from alphalab.cli.main import main
+
+    markets, tickers = _markets(3300)
+    (tmp_path / "m.json").write_text(json.dumps(markets))
+    (tmp_path / "t.json").write_text(json.dumps(tickers))
+    code = main(["scan", "universe", "--markets", str(tmp_path / "m.json"), "--tickers", str(tmp_path / "t.json"),
+                 "--top", "3000", "--cap", "200", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["largest_connection"] <= 200
+    assert sum(len(c) for c in out["connections"]) == len(out["symbols"]) == len(set(out["symbols"]))
+    assert out["symbols"] == rank(markets, tickers, UniverseConfig(top=3000))
+    code = main(["scan", "universe", "--markets", str(tmp_path / "nope.json"), "--tickers", str(tmp_path / "t.json")])
+    assert code != 0 and "markets" in capsys.readouterr().err
