@@ -55,7 +55,7 @@ class GateRouter:
     """Route events through the handlers and the real :class:`RiskGate`.
 
     ``account()`` returns the gate state and account view at the event; ``price(event)`` the entry
-    price (default: the event's ``close`` value). ``enabled`` are the modes in which the scanner
+    price (default: the event bar's close). ``enabled`` are the modes in which the scanner
     may trade; ``specs`` (strategy id -> StrategySpec) drops strategies whose
     ``live_settings`` do not allow the scanner or the mode.
     """
@@ -67,7 +67,7 @@ class GateRouter:
                  on_intent: Callable[[Intent], None] | None = None) -> None:
         self.handlers, self.gate, self.account, self.mode = list(handlers), gate, account, mode
         self.enabled, self.specs = frozenset(enabled), dict(specs or {})
-        self.price = price or (lambda e: float(e.values.get("close", float("nan"))))
+        self.price = price or (lambda e: e.price)
         self.on_intent = on_intent
 
     @classmethod
@@ -108,6 +108,8 @@ class GateRouter:
     def _gate(self, h: HandlerSpec, event: Event) -> RouteRecord:
         state, account = self.account()
         price = self.price(event)
+        if not price > 0.0:
+            return RouteRecord(event.key, h.strategy, False, "price", f"no positive entry price ({price})")
         intent = Intent(h.strategy, event.symbol, _side(h, event.direction), h.fraction * account.equity / price,
                         price, regime=event.regime)
         d: Decision = self.gate.check(intent, state, account)

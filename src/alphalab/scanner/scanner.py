@@ -65,7 +65,10 @@ def regime_label(code: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One scanner hit. ``key`` = ``symbol|detector|bar time`` is idempotent across restarts and replays."""
+    """One scanner hit. ``key`` = ``symbol|detector|bar time`` is idempotent across restarts and replays.
+
+    ``values`` are the feature values that triggered it; ``price`` is the bar's close.
+    """
 
     symbol: str
     detector: str
@@ -75,6 +78,7 @@ class Event:
     severity: float
     regime: str
     values: dict[str, float] = field(default_factory=dict)
+    price: float = float("nan")
 
     @property
     def key(self) -> str:
@@ -90,7 +94,7 @@ class Event:
         """Return the event as plain JSON types."""
         return {"key": self.key, "symbol": self.symbol, "detector": self.detector, "time_ns": self.time_ns,
                 "direction": self.direction, "value": self.value, "severity": self.severity,
-                "level": self.level, "regime": self.regime, "values": dict(self.values)}
+                "level": self.level, "regime": self.regime, "values": dict(self.values), "price": self.price}
 
 
 class _Running:
@@ -171,10 +175,11 @@ class Scanner:
         rows = feats[np.ix_(idx, r.cols)].tolist() if r.cols.size else [[] for _ in idx]
         values, severity = r.value[idx].tolist(), r.severity[idx].tolist()
         regimes = [regime_label(c) for c in feats[idx, F["regime"]].tolist()]
+        prices = feats[idx, F["close"]].tolist()
         signed, name, names = r.defn.name in _SIGNED, r.defn.name, r.defn.reports
         return [Event(self.symbols[s], name, time_ns, (v > 0) - (v < 0) if signed else 0, v, sev, reg,
-                      dict(zip(names, row, strict=True)))
-                for s, v, sev, reg, row in zip(idx.tolist(), values, severity, regimes, rows, strict=True)]
+                      dict(zip(names, row, strict=True)), px)
+                for s, v, sev, reg, row, px in zip(idx.tolist(), values, severity, regimes, rows, prices, strict=True)]
 
 
 _SIGNED = frozenset({"breakout", "book_imbalance", "return_shock", "moment_anomaly"})

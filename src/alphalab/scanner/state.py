@@ -94,7 +94,7 @@ class ScanState:
         if batch.bid is not None and batch.ask is not None:
             bid = np.ascontiguousarray(batch.bid, dtype=np.float64)
             ask = np.ascontiguousarray(batch.ask, dtype=np.float64)
-            if bid.shape != ask.shape or bid.shape[0] != n or bid.shape[1] > self.config.book_levels:
+            if bid.ndim != 2 or bid.shape != ask.shape or bid.shape[0] != n or bid.shape[1] > self.config.book_levels:
                 raise ConfigError(f"scanner batch: books of shape {bid.shape} / {ask.shape}",
                                   hint=f"give (symbols, levels) arrays with at most {self.config.book_levels} levels")
             nb.store_books(bid, ask, self.book[:, : bid.shape[1]])

@@ -26,10 +26,11 @@ def test_replayed_events_are_routed_and_the_position_rule_binds_as_exposure_grow
         exposure[intent.asset] += intent.side * intent.quantity * intent.price
 
     handlers = [HandlerSpec(strategy="trend", detector="breakout", side="long", regimes=("bull",), fraction=0.04),
-                HandlerSpec(strategy="trend", detector="volume_spike", side="follow")]
+                HandlerSpec(strategy="trend", detector="volume_spike", side="follow"),
+                HandlerSpec(strategy="trend", detector="regime_shift", side="long", regimes=("bull",))]
     router = GateRouter(handlers, gate, account, on_intent=fill)
     records = [r for e in events for r in router(e)]
-    assert len(records) == len(events)
+    assert len(records) == len(events) and all(e.price > 0 for e in events)
     rules = Counter(r.rule for r in records if not r.taken)
     taken = [r for r in records if r.taken]
     assert rules["no_handler"] > 0 and rules["regime"] > 0 and rules["direction"] > 0 and rules["position"] > 0

@@ -15,7 +15,7 @@ HANDLERS = [HandlerSpec(strategy="sma_cross", detector="breakout", side="follow"
 
 
 def _event(detector: str = "breakout", regime: str = "bull", direction: int = 1, symbol: str = "A") -> Event:
-    return Event(symbol, detector, 1_000, direction, 0.02, 1.5, regime, {"close": 50.0})
+    return Event(symbol, detector, 1_000, direction, 0.02, 1.5, regime, {"close": 50.0}, 50.0)
 
 
 def _router(exposure: float = 0.0, **kw) -> tuple[GateRouter, list[Intent]]:  # type: ignore[no-untyped-def]
@@ -49,6 +49,8 @@ def test_each_rejection_names_its_rule() -> None:
     assert router(_event(regime=""))[0].rule == "regime"
     assert router(_event(detector="volume_spike"))[0].rule == "no_handler"
     assert router(_event(direction=0))[0].rule == "direction"
+    nan_price = Event("A", "breakout", 1_000, 1, 0.02, 1.5, "bull")
+    assert router(nan_price)[0].rule == "price"
     live, _ = _router(mode="live")
     assert live(_event())[0].rule == "scanner_off"
     off = load("sma_cross").model_copy(update={"live_settings": load("sma_cross").live_settings.model_copy(
