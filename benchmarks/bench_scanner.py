@@ -31,11 +31,13 @@ def _data(n_sym: int, n_bars: int) -> dict[str, np.ndarray]:
 
 
 def _ours(d: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
-    from alphalab.scanner.scanner import Scanner
+    from alphalab.scanner.scanner import DetectorSpec, Scanner, ScannerConfig
     from alphalab.scanner.state import Batch, Liquidations
 
     n_sym = d["c"].shape[1]
-    sc = Scanner([f"S{i}" for i in range(n_sym)])
+    eight = [DetectorSpec(name=n) for n in ("volume_spike", "vol_expansion", "breakout", "moment_anomaly",
+                                             "return_shock", "book_imbalance", "liquidation_cascade", "regime_shift")]
+    sc = Scanner([f"S{i}" for i in range(n_sym)], ScannerConfig(detectors=eight))
     lat, n_events = [], 0
     for t in range(d["c"].shape[0]):
         liq = Liquidations(d["liq_sym"][t], -np.ones(200, np.int64), np.full(200, 1e4))

@@ -23,7 +23,7 @@ from alphalab.scanner.config import StateConfig
 class DetectorDef:
     """A detector: ``kernel(feats, book, flow, params, cond, value, severity)`` and what it needs.
 
-    ``inputs`` names the state it reads (``features``, ``book``, ``liquidations``); ``reports`` the
+    ``inputs`` names the state it reads (``features``, ``book``, ``liquidations``, ``iv``); ``reports`` the
     feature columns an event carries as its triggering values; ``warmup(config)`` the symbol's
     first bar (1-based) at which every input is defined, before which the detector never fires.
     """
@@ -66,6 +66,8 @@ def _defs() -> dict[str, DetectorDef]:
         DetectorDef("liquidation_cascade", nb.liquidation_cascade_nb,
                     {"min_events": 5.0, "min_notional": 0.0, "drop": 0.01}, ("features", "liquidations"), ("ret",),
                     lambda c: 2, "a burst of forced sells with a price drop in one bar"),
+        DetectorDef("iv_expansion", nb.iv_expansion_nb, {"rank": 0.95}, ("iv",), (),
+                    lambda c: c.pct_window, "implied volatility jumps to the top of its recent range (venue IV feed)"),
         DetectorDef("regime_shift", nb.regime_shift_nb, {}, ("features",), ("regime_prev", "regime", "slope", "rv_pct"),
                     lambda c: max(c.ma_period + c.slope_bars, c.rv_window + c.rv_pct_window) + 1,
                     "the causal rule regime (ma_slope trend x volatility percentile) changed"),

@@ -132,3 +132,13 @@ def return_shock_nb(feats, book, flow, p, cond, value, severity):  # type: ignor
         value[s] = z
         cond[s] = abs(z) >= p[0]
         severity[s] = abs(z) / p[0] if cond[s] else 0.0
+
+
+@numba.njit(cache=True)
+def iv_expansion_nb(feats, book, flow, p, cond, value, severity):  # type: ignore[no-untyped-def]
+    """Implied volatility ranks >= ``p[0]`` among its last values (where a venue provides it); value = IV."""
+    for s in range(feats.shape[0]):
+        iv, rank = flow[s, 4], flow[s, 5]
+        value[s] = iv
+        cond[s] = rank >= p[0]
+        severity[s] = rank / p[0] if cond[s] else 0.0

@@ -27,6 +27,8 @@ class _Pending:
         self.bid, self.ask = np.full((n, levels), np.nan), np.full((n, levels), np.nan)
         self.books = False
         self.liq: list[tuple[int, int, float]] = []
+        self.iv = np.full(n, np.nan)
+        self.has_iv = False
 
     def batch(self, time_ns: int) -> Batch:
         liq = None
@@ -34,7 +36,8 @@ class _Pending:
             sym, side, notional = zip(*self.liq, strict=True)
             liq = Liquidations(np.array(sym, np.int64), np.array(side, np.int64), np.array(notional, float))
         o, h, lo, c, v = self.ohlcv
-        return Batch(time_ns, o, h, lo, c, v, self.bid if self.books else None, self.ask if self.books else None, liq)
+        return Batch(time_ns, o, h, lo, c, v, self.bid if self.books else None, self.ask if self.books else None, liq,
+                     self.iv if self.has_iv else None)
 
 
 class BarAssembler:
@@ -91,6 +94,14 @@ class BarAssembler:
         p, events = self._at(time_ns)
         if p is not None:
             p.liq.append((s, -1 if side < 0 else 1, float(notional)))
+        return events
+
+    def implied_vol(self, symbol: str, time_ns: int, iv: float) -> list[Event]:
+        """Set ``symbol``'s implied volatility (where the venue provides one) within bar time ``time_ns``."""
+        s = self._sym(symbol)
+        p, events = self._at(time_ns)
+        if p is not None:
+            p.iv[s], p.has_iv = float(iv), True
         return events
 
     def _close_oldest(self) -> list[Event]:

@@ -143,7 +143,7 @@ class Scanner:
         """Return every array the scanner remembers (state, books, detectors' edges), e.g. for ``np.savez``."""
         st = self.state
         out = {"count": st.count, "last": st.last, "atr": st.atr, "tr_sum": st.tr_sum, "feats": st.feats,
-               "book": st.book, "time": np.array([-1 if self.last_time_ns is None else self.last_time_ns])}
+               "book": st.book, "flow": st.flow, "iv_ring": st.iv_ring, "iv_count": st.iv_count, "time": np.array([-1 if self.last_time_ns is None else self.last_time_ns])}
         out.update({f"ring{i}": r for i, r in enumerate(st.rings)})
         for r in self.running:
             out[f"on:{r.defn.name}"], out[f"last_fire:{r.defn.name}"] = r.on, r.last_fire
@@ -157,7 +157,7 @@ class Scanner:
                               hint="restore into a scanner built with the same universe and config")
         st = self.state
         try:
-            for name in ("count", "last", "atr", "tr_sum", "feats", "book"):
+            for name in ("count", "last", "atr", "tr_sum", "feats", "book", "flow", "iv_ring", "iv_count"):
                 getattr(st, name)[...] = arrays[name]
             for i, ring in enumerate(st.rings):
                 ring[...] = arrays[f"ring{i}"]

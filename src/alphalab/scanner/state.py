@@ -29,7 +29,8 @@ class Liquidations:
 class Batch:
     """One closed bar of every symbol (NaN: no bar for that symbol), with optional books and liquidations.
 
-    ``bid`` / ``ask`` are (S, N) quantities at the top N levels (a NaN row: no new snapshot).
+    ``bid`` / ``ask`` are (S, N) quantities at the top N levels (a NaN row: no new snapshot);
+    ``iv`` is (S,) implied volatility where a venue provides it (NaN: none).
     """
 
     time_ns: int
@@ -41,6 +42,7 @@ class Batch:
     bid: np.ndarray | None = None
     ask: np.ndarray | None = None
     liquidations: Liquidations | None = None
+    iv: np.ndarray | None = None
 
 
 def _f64(x: np.ndarray, name: str, n: int) -> np.ndarray:
@@ -53,7 +55,11 @@ def _f64(x: np.ndarray, name: str, n: int) -> np.ndarray:
 
 @dataclass(slots=True)
 class ScanState:
-    """Rolling state of ``n`` symbols: counters, ring buffers, the latest books and the feature array."""
+    """Rolling state of ``n`` symbols: counters, ring buffers, the latest books and the feature array.
+
+    ``flow`` (S, 6) holds the batch's liquidation sums (columns 0-3, reset every batch) and the
+    latest implied volatility with its rank (columns 4-5, kept until a new value arrives).
+    """
 
     config: StateConfig
     n: int
@@ -67,6 +73,8 @@ class ScanState:
     book: np.ndarray = field(init=False)
     flow: np.ndarray = field(init=False)
     params: np.ndarray = field(init=False)
+    iv_ring: np.ndarray = field(init=False)
+    iv_count: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         c, n = self.config, self.n
@@ -81,7 +89,10 @@ class ScanState:
         self.feats[:, -2:] = -1.0
         self.updated = np.zeros(n, np.bool_)
         self.book = np.full((n, c.book_levels, 2), np.nan)
-        self.flow = np.zeros((n, 4))
+        self.flow = np.zeros((n, 6))
+        self.flow[:, 4:] = np.nan
+        self.iv_ring = np.full((n, c.pct_window), np.nan)
+        self.iv_count = np.zeros(n, np.int64)
         self.params = np.array([c.atr_period, c.band_k, c.slope_threshold, c.vol_split], dtype=np.float64)
 
     def update(self, batch: Batch) -> None:
@@ -100,7 +111,9 @@ class ScanState:
             nb.store_books(bid, ask, self.book[:, : bid.shape[1]])
         liq = batch.liquidations
         if liq is None or liq.symbol.shape[0] == 0:
-            self.flow[:] = 0.0
+            self.flow[:, :4] = 0.0
         else:
-            self.flow = nb.liquidation_flow(np.asarray(liq.symbol, np.int64), np.asarray(liq.side, np.int64),
-                                            np.asarray(liq.notional, np.float64), n)
+            nb.liquidation_flow(np.asarray(liq.symbol, np.int64), np.asarray(liq.side, np.int64),
+                                np.asarray(liq.notional, np.float64), self.flow)
+        if batch.iv is not None:
+            nb.update_iv(_f64(batch.iv, "iv", n), self.iv_ring, self.iv_count, self.flow)

@@ -171,12 +171,13 @@ def update_nb(high, low, close, volume, count, last, atr, tr_sum, rings, params,
 
 
 @numba.njit(cache=True)
-def liquidation_flow(symbol, side, notional, n_symbols):  # type: ignore[no-untyped-def]
-    """Return (S, 4) per-symbol sums of one batch's liquidations: sell count, sell notional, buy count, buy notional.
+def liquidation_flow(symbol, side, notional, out):  # type: ignore[no-untyped-def]
+    """Write per-symbol sums of one batch's liquidations into ``out[:, 0:4]``: sell count, sell notional, buy count, buy notional.
 
     ``side`` is -1 for a forced sell (a long liquidated) and +1 for a forced buy.
     """
-    out = np.zeros((n_symbols, 4))
+    n_symbols = out.shape[0]
+    out[:, :4] = 0.0
     for k in range(symbol.shape[0]):
         s = symbol[k]
         if s < 0 or s >= n_symbols or not np.isfinite(notional[k]):
@@ -184,7 +185,24 @@ def liquidation_flow(symbol, side, notional, n_symbols):  # type: ignore[no-unty
         j = 0 if side[k] < 0 else 2
         out[s, j] += 1.0
         out[s, j + 1] += notional[k]
-    return out
+
+
+@numba.njit(cache=True)
+def update_iv(iv, ring, count, out):  # type: ignore[no-untyped-def]
+    """Add each symbol's implied volatility (NaN or <= 0: none this batch) to its ring.
+
+    ``out[:, 4]`` keeps the latest IV and ``out[:, 5]`` its strict rank among the last
+    ``ring.shape[1]`` IV values (NaN until the ring is full).
+    """
+    w = ring.shape[1]
+    for s in range(iv.shape[0]):
+        x = iv[s]
+        if not (x > 0.0) or not np.isfinite(x):
+            continue
+        ring[s, count[s] % w] = x
+        count[s] += 1
+        out[s, 4] = x
+        out[s, 5] = window_rank(ring[s], x, True)
 
 
 @numba.njit(cache=True)

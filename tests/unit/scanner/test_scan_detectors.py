@@ -112,6 +112,17 @@ def test_planted_liquidation_cascade_needs_burst_and_drop() -> None:
     assert ev[0].value == pytest.approx(6e4)
 
 
+def test_planted_implied_vol_jump_fires_iv_expansion() -> None:
+    p = _panel()
+    iv = np.repeat((0.5 - 0.001 * np.arange(80))[:, None], 3, axis=1)  # drifting down: ranks 0
+    iv[60, 0] = 0.8
+    iv[:, 2] = np.nan  # a symbol without an IV feed never fires
+
+    ev = _scan(p, ["iv_expansion"], lambda t: {"iv": iv[t]})
+    assert [(e.symbol, e.time_ns) for e in ev] == [("A", 60)]
+    assert ev[0].value == pytest.approx(0.8)
+
+
 def test_planted_regime_change_fires_regime_shift() -> None:
     T = 120
     trend = np.r_[np.linspace(0, 0.3, 60), np.linspace(0.3, 0.0, 60)]
@@ -156,7 +167,7 @@ def test_changing_later_batches_never_changes_earlier_events(cut: int, seed: int
 
     def liq(t: int) -> dict[str, object]:
         r = np.random.default_rng(seed + t)
-        return {"bid": r.uniform(0, 1, (3, 5)), "ask": r.uniform(0, 1, (3, 5)),
+        return {"bid": r.uniform(0, 1, (3, 5)), "ask": r.uniform(0, 1, (3, 5)), "iv": r.uniform(0.1, 1, 3),
                 "liquidations": Liquidations(r.integers(0, 3, 8), -np.ones(8, np.int64), r.uniform(0, 1, 8))}
 
     names = detectors.names()

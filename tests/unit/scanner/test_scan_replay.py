@@ -72,6 +72,9 @@ def test_bar_for_a_closed_time_is_counted_late_and_ignored() -> None:
     assert live.bar("S1", 2, 1, 1, 1, 1, 1) == [] and live.late == 1
     with pytest.raises(ConfigError, match="not in the scanner's universe"):
         live.bar("ZZ", 4, 1, 1, 1, 1, 1)
+    live.implied_vol("S1", 3, 0.42)
+    live.close()
+    assert live.scanner.state.flow[1, 4] == 0.42 and np.isnan(live.scanner.state.flow[0, 4])
 
 
 def test_restart_from_a_checkpoint_continues_with_the_same_events(tmp_path) -> None:  # type: ignore[no-untyped-def]
