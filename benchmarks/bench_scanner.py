@@ -7,6 +7,9 @@ alone: alphalab's :meth:`Scanner.step` (state kernel, 8 detector kernels, edge t
 objects); pandas keeps the same windows as frames (time x symbol), recomputes the 20 features with
 rolling-window reductions per batch, evaluates the 8 conditions and the edges. The row's
 ``seconds`` is the median batch; ``p99_ms`` and ``median_ms`` are in the JSON. ``quick``: 500 symbols.
+The event counts differ a little (pandas' skew/kurtosis are bias-corrected and it has no per-detector
+warm-up); the work per batch is the same. Measured 2026-12-04 on the shared 2-core machine (load ~6):
+alphalab median 18 ms / p99 39 ms, pandas 73 ms / 110 ms.
 Target: < 50 ms per batch for 5,000 symbols on 2 cores.
 """
 
