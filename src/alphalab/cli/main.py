@@ -38,6 +38,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.portfolio",
     "alphalab.cli.risk",
     "alphalab.cli.ml",
+    "alphalab.cli.scan",
 )
 
 
