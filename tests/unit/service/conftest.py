@@ -45,7 +45,7 @@ def service_db(request, tmp_path, _seeded_sqlite):
 def seeded(service_db):
     """The seeded ledger and an order manager that has replayed it (for independent expectations)."""
     ledger = Ledger(service_db)
-    om = OrderManager(ledger, MemoryVenue(), SimulatedClock(1_000))
+    om = OrderManager(ledger, MemoryVenue({"BTC/USDT": 100.0, "ETH/USDT": 10.0}), SimulatedClock(1_000))
     om.book = ledger.load_book()
     yield ledger, om
     ledger.close()
