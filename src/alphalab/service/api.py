@@ -224,17 +224,37 @@ async def live(ws: WebSocket, since: int = 0, epoch: str | None = None) -> None:
         for msg in missed:
             await ws.send_json(msg)
             last = msg["seq"]
-        while not sub.dropped:
-            try:
-                msg = await asyncio.wait_for(sub.queue.get(), 5.0)
-            except TimeoutError:
-                continue
-            if msg["seq"] > last:
-                await ws.send_json(msg)
-                last = msg["seq"]
+        await _stream(ws, sub, last)
     except WebSocketDisconnect:
         pass
     finally:
         svc.hub.unsubscribe(sub)
         svc.metrics.ws_clients.dec()
 
+
+async def _stream(ws: WebSocket, sub: Any, last: int) -> None:
+    """Send the subscriber's messages until the client leaves, the server shuts down or the hub drops it."""
+
+    async def pump() -> None:
+        seq = last
+        while not sub.dropped:
+            try:
+                msg = await asyncio.wait_for(sub.queue.get(), 1.0)
+            except TimeoutError:
+                continue
+            if msg["seq"] > seq:
+                await ws.send_json(msg)
+                seq = msg["seq"]
+
+    async def watch() -> None:
+        while (await ws.receive())["type"] != "websocket.disconnect":
+            pass  # clients have nothing to say; a message is ignored
+
+    tasks = {asyncio.create_task(pump()), asyncio.create_task(watch())}
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for t in pending:
+        t.cancel()
+    for t in done:
+        exc = t.exception()
+        if exc is not None and not isinstance(exc, WebSocketDisconnect):
+            raise exc
