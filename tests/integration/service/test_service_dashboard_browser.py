@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,18 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from alphalab.service.store import ServiceStore
+from alphalab.testing.browser import chromium_or_skip
 from alphalab.testing.service import PASSWORDS, SECRET, intent, seed_ledger
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed but CI is set: the browser test must run in CI")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return exe
 
 
 def _free_port() -> int:
@@ -82,7 +73,7 @@ def test_dashboard_login_views_live_update_and_kill_switch(served, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=[
+        browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
