@@ -239,12 +239,12 @@ async def _stream(ws: WebSocket, sub: Any, last: int) -> None:
         seq = last
         while not sub.dropped:
             try:
-                msg = await asyncio.wait_for(sub.queue.get(), 1.0)
+                n, text = await asyncio.wait_for(sub.queue.get(), 1.0)
             except TimeoutError:
                 continue
-            if msg["seq"] > seq:
-                await ws.send_json(msg)
-                seq = msg["seq"]
+            if n > seq:
+                await ws.send_text(text)
+                seq = n
 
     async def watch() -> None:
         while (await ws.receive())["type"] != "websocket.disconnect":

@@ -10,6 +10,7 @@ bounded and a client that overflows it is dropped (it reconnects and resumes).
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections import deque
@@ -27,7 +28,7 @@ class Subscriber:
     """One connected client: a bounded queue the hub fills and the socket drains."""
 
     def __init__(self) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(QUEUE_SIZE)  # (seq, JSON text)
         self.dropped = False
 
 
@@ -37,7 +38,7 @@ class LiveHub:
     def __init__(self, buffer: int = 1000) -> None:
         self.epoch = secrets.token_hex(6)
         self.seq = 0
-        self.buffer: deque[dict[str, Any]] = deque(maxlen=buffer)
+        self.buffer: deque[tuple[dict[str, Any], str]] = deque(maxlen=buffer)  # (message, its JSON text)
         self.subscribers: set[Subscriber] = set()
         self._event_cursor: int | None = None
         self._last: dict[str, Any] = {}
@@ -45,10 +46,12 @@ class LiveHub:
     def publish(self, kind: str, data: Any) -> dict[str, Any]:
         self.seq += 1
         msg = {"seq": self.seq, "epoch": self.epoch, "type": kind, "t_ns": time.time_ns(), "data": data}
-        self.buffer.append(msg)
+        text = json.dumps(msg, separators=(",", ":"), default=str)  # encoded once, sent to every client
+        self.buffer.append((msg, text))
+        item = (self.seq, text)
         for sub in list(self.subscribers):
             try:
-                sub.queue.put_nowait(msg)
+                sub.queue.put_nowait(item)
             except asyncio.QueueFull:
                 sub.dropped = True
                 self.subscribers.discard(sub)
@@ -60,9 +63,9 @@ class LiveHub:
             return None
         if since == self.seq:
             return []
-        if not self.buffer or self.buffer[0]["seq"] > since + 1:
+        if not self.buffer or self.buffer[0][0]["seq"] > since + 1:
             return None
-        return [m for m in self.buffer if m["seq"] > since]
+        return [m for m, _ in self.buffer if m["seq"] > since]
 
     def subscribe(self) -> Subscriber:
         sub = Subscriber()

@@ -51,7 +51,7 @@ def test_updates_arrive_numbered_and_a_reconnect_resumes_exactly(live_app, seede
         seen = first[-1]["seq"]
         # while disconnected: the kill switch goes on
         seeded[0].set_state("kill_switch", {"active": True, "reason": "test"}, 1)
-        _wait(lambda: any(m["type"] == "kill_switch" for m in hub.buffer))
+        _wait(lambda: any(m["type"] == "kill_switch" for m, _ in hub.buffer))
         with c.websocket_connect(f"/api/ws?token={tok}&since={seen}&epoch={hub.epoch}") as ws:
             missed = [ws.receive_json() for _ in range(hub.seq - seen)]
         assert [m["seq"] for m in missed] == list(range(seen + 1, seen + 1 + len(missed)))
