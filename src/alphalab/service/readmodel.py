@@ -138,9 +138,15 @@ def request_cancel(ledger: Ledger, client_id: str, actor: str) -> dict[str, Any]
     rec = book.orders[client_id]
     if not rec.status.is_open and rec.status is not OrderStatus.NEW:
         raise ConfigError(f"order {client_id} is {rec.status}; only open orders can be cancelled")
+    from alphalab.live.schema import bot_state
+
     now = time.time_ns()
-    with ledger.transaction() as c:
-        pending = dict(ledger.get_state(CANCEL_KEY, {}) or {})
+    with ledger.transaction() as c:  # read and write in one transaction: two cancels never lose one
+        q = sa.select(bot_state.c.value).where(bot_state.c.key == CANCEL_KEY)
+        if c.dialect.name == "postgresql":
+            q = q.with_for_update()
+        raw = c.execute(q).scalar()
+        pending = dict(json.loads(raw)) if raw else {}
         pending[client_id] = {"by": actor, "at_ns": now}
         ledger.set_state(CANCEL_KEY, pending, now, conn=c)
     return pending[client_id]

@@ -122,3 +122,32 @@ def test_openapi_lists_the_api(client):
                  "/api/results", "/api/mappings", "/api/auth/login", "/metrics", "/healthz", "/readyz"):
         assert path in spec["paths"], path
     assert spec["paths"]["/api/kill"]["post"]["requestBody"]["required"] is True
+
+
+def test_cancel_requests_accumulate_one_per_order(client, auth, seeded):
+    import asyncio
+
+    from alphalab.service import readmodel as rm
+    from alphalab.testing.service import intent
+
+    ledger, om = seeded
+    rec = asyncio.run(om.submit(intent(40, order_type="limit", price=1.0)))  # a second resting order
+    ids = sorted(r.intent.client_id for r in om.book.open_orders())
+    assert rec.intent.client_id in ids and len(ids) == 2
+    for cid in ids:
+        rm.request_cancel(ledger, cid, "trader")
+    assert sorted(ledger.get_state("cancel_requests")) == ids
+
+
+def test_serve_user_cli_saves_a_user_that_can_log_in(app, client, seeded, monkeypatch, capsys):
+    import io
+
+    from alphalab.cli.main import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-password-1\n"))
+    assert main(["serve-user", "ops", "--role", "trader", "--ledger", seeded[0].url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"user": "ops", "role": "trader"}
+    r = client.post("/api/auth/login", json={"username": "ops", "password": "long-password-1"})
+    assert r.status_code == 200
+    me = client.get("/api/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
+    assert me == {"username": "ops", "role": "trader", "via": "token"}
