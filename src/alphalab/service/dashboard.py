@@ -7,6 +7,7 @@ The session is a pair of HttpOnly, SameSite=Strict cookies holding the access an
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -90,9 +91,15 @@ def logout() -> Response:
 
 @router.get("/")
 def status_page(request: Request) -> Response:
-    return _view(request, "status.html", lambda svc: {"st": rm.status(svc.ledger),
-                                                       "orders": rm.orders(svc.ledger)[-50:][::-1],
-                                                       "risk": rm.risk_events(svc.ledger)[-20:][::-1]})
+    def build(svc: Any) -> dict[str, Any]:
+        st = rm.status(svc.ledger)
+        now = time.time_ns()
+        feeds = st["feeds"] if isinstance(st["feeds"], dict) else {}
+        ages = {k: (now - v) / 1e9 for k, v in sorted(feeds.items()) if isinstance(v, int | float)}
+        return {"st": st, "feed_ages": ages, "orders": rm.orders(svc.ledger)[-50:][::-1],
+                "risk": rm.risk_events(svc.ledger)[-20:][::-1]}
+
+    return _view(request, "status.html", build)
 
 
 @router.get("/orders")

@@ -151,3 +151,18 @@ def test_serve_user_cli_saves_a_user_that_can_log_in(app, client, seeded, monkey
     assert r.status_code == 200
     me = client.get("/api/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
     assert me == {"username": "ops", "role": "trader", "via": "token"}
+
+
+def test_status_page_shows_feed_ages_and_reconciliation(client, auth, seeded):
+    import time
+
+    login = client.post("/login", data={"username": "viewer", "password": "viewer-pass-1"}, follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/"
+    ledger = seeded[0]
+    now = time.time_ns()
+    ledger.set_state("feeds", {"binance:BTC/USDT": now - 42 * 10**9}, now)
+    ledger.set_state("reconciled", {"clean": False, "mismatches": 1}, now)
+    page = client.get("/").text
+    assert "binance:BTC/USDT" in page and "MISMATCH" in page
+    assert "<td>42</td>" in page or "<td>43</td>" in page  # seconds since the last bar
+    assert "kill-form" not in page  # a viewer is not offered the kill switch
