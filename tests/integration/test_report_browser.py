@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,17 +14,13 @@ import pytest
 
 from alphalab.core.bars import BarArrays
 from alphalab.core.records import TRADE_COLUMNS
+from alphalab.testing.browser import chromium_or_skip
 
 pytestmark = pytest.mark.browser
 
 
 def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed but CI is set: the browser test must run in CI")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return exe
+    return chromium_or_skip()
 
 
 def _bars(n: int) -> BarArrays:

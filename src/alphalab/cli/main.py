@@ -39,6 +39,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.risk",
     "alphalab.cli.ml",
     "alphalab.cli.scan",
+    "alphalab.cli.serve",
 )
 
 
