@@ -68,8 +68,8 @@ class PairsCointegration(Strategy):
             return
         qty = self.params["fraction"] * ctx.equity / (a[-1] + hedge * b[-1])
         if z > 0:  # spread rich: sell A, buy B
-            ctx.sell(sym_a, qty, tag="pair")
-            ctx.buy(sym_b, qty * hedge, tag="pair")
+            ctx.sell(sym_a, quantity=qty, tag="pair")
+            ctx.buy(sym_b, quantity=qty * hedge, tag="pair")
         else:
-            ctx.buy(sym_a, qty, tag="pair")
-            ctx.sell(sym_b, qty * hedge, tag="pair")
+            ctx.buy(sym_a, quantity=qty, tag="pair")
+            ctx.sell(sym_b, quantity=qty * hedge, tag="pair")
