@@ -16,6 +16,7 @@ import json
 import marshal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from alphalab.core.errors import ConfigError
@@ -37,8 +38,13 @@ def _source_digest(cls: type[Strategy]) -> str:
     read (``exec``, some notebooks) still gets a new fingerprint when its logic changes.
     """
     h = hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode())
+    # The text of the file that defines the class, read without parsing it: inspect.getsource
+    # parses the module (and CPython 3.11 can raise SystemError from its AST recursion guard
+    # after an earlier RecursionError in the same thread).
     with contextlib.suppress(OSError, TypeError):  # no readable source (exec, some notebooks)
-        h.update(inspect.getsource(cls).encode())
+        path = inspect.getsourcefile(cls)
+        if path:
+            h.update(Path(path).read_bytes())
     for klass in cls.__mro__:
         if klass in (Strategy, object):
             continue
