@@ -59,7 +59,9 @@ def _all_commands() -> list[tuple[str, str]]:
 
 
 # `alphalab demo` (2 minutes on a cold cache) runs verbatim in tests/integration/test_demo.py.
-ELSEWHERE = {"alphalab demo"}
+# Run by their own tests: the demo (tests/integration/test_demo.py) and serve-user, which reads a
+# password from stdin (tests/unit/service: the command with a piped password).
+ELSEWHERE = {"alphalab demo", "alphalab serve-user admin --role admin"}
 
 
 def _is_ray(cmd: str) -> bool:
