@@ -83,6 +83,10 @@ class PaperBook:
         return self._views()[1]
 
     @property
+    def pend_prm(self) -> np.ndarray:
+        return self._views()[2]
+
+    @property
     def acct(self) -> np.ndarray:
         return self._views()[3]
 
