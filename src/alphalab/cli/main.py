@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.regimes",
     "alphalab.cli.portfolio",
     "alphalab.cli.risk",
+    "alphalab.cli.live",
 )
 
 
