@@ -117,15 +117,7 @@ class Runtime:
                     s.decide(row, warm_only=True)
             self.report.halted_rows += 1
         else:
-            last = bool(getattr(row, "last", False)) and self.flatten_at_end
-            for s in self.sleeves:
-                if s.disabled or not s.touches(row):
-                    continue
-                try:
-                    await self._step(s, row, last)
-                except Exception as exc:  # isolation: this sleeve stops, the others go on
-                    s.disabled = f"{type(exc).__name__}: {exc}"
-                    self._event("sleeve_disabled", sleeve=s.id, error=s.disabled, t_ns=row.t_ns)
+            await self.decide_row(row)
         self.report.rows += 1
         self._update_gate(row)
         if self.report.rows % self.checkpoint_every == 0 or row.last:
@@ -146,6 +138,18 @@ class Runtime:
         cursor = int(self.ledger.get_state(CURSOR_KEY, 0))
         self.venue.forget_synced(cursor, {r.intent.client_id for r in self.om.book.open_orders()})
         self._synced = n
+
+    async def decide_row(self, row: BarRow) -> None:
+        """Run every sleeve the row concerns: fills at the open, decisions at the close, intents sent."""
+        last = row.last and self.flatten_at_end
+        for s in self.sleeves:
+            if s.disabled or not s.touches(row):
+                continue
+            try:
+                await self._step(s, row, last)
+            except Exception as exc:  # isolation: this sleeve stops, the others go on
+                s.disabled = f"{type(exc).__name__}: {exc}"
+                self._event("sleeve_disabled", sleeve=s.id, error=s.disabled, t_ns=row.t_ns)
 
     async def _step(self, s: Sleeve, row: BarRow, last: bool) -> None:
         decisions, market = s.decide(row)
