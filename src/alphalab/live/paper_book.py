@@ -53,7 +53,8 @@ class PaperBook:
         fresh = new_state(na, np.array([capital]), np.zeros((1, L.NTR)), np.zeros((1, L.NOR)))
         self._off = state_layout(na)
         self.state = np.zeros(self._off[-1])
-        for view, value in zip(self._views(), (*fresh[:5], costs.vector(), settings.vector(),
+        self.views = self._views()  # views of the one state buffer, which is only ever written in place
+        for view, value in zip(self.views, (*fresh[:5], costs.vector(), settings.vector(),
                                                np.column_stack([lot, min_notional])), strict=True):
             view[...] = value
         self.ints = np.zeros(3 + na, dtype=np.int64)
@@ -76,19 +77,19 @@ class PaperBook:
 
     @property
     def pos(self) -> np.ndarray:
-        return self._views()[0]
+        return self.views[0]
 
     @property
     def pend(self) -> np.ndarray:
-        return self._views()[1]
+        return self.views[1]
 
     @property
     def pend_prm(self) -> np.ndarray:
-        return self._views()[2]
+        return self.views[2]
 
     @property
     def acct(self) -> np.ndarray:
-        return self._views()[3]
+        return self.views[3]
 
     def _grow(self, cap: int) -> None:
         """Re-allocate the per-bar buffers to ``cap`` bars (the curves' layout depends on it)."""

@@ -8,10 +8,11 @@ restarted bot) can be warmed up on them before it takes a decision.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +45,18 @@ class SleeveConfig:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def in_session(symbol: str, t_ns: int, timeframe: Timeframe) -> bool:
+def in_session(symbol: str, t_ns: int, timeframe: Timeframe, calendar: str | None = None) -> bool:
     """Return whether a bar of ``symbol`` opening at ``t_ns`` is inside its market's trading hours.
 
     Crypto (24/7) and FX (24/5, whose feeds carry no bars while it is closed) are always open; a
     stock acts only on NYSE sessions (``alphalab.data.calendars``), intraday bars within
     09:30-16:00 New York time.
     """
-    inst = Instrument.guess(symbol)
-    if inst.calendar in ("24/7", "24/5"):
+    cal = calendar if calendar is not None else Instrument.guess(symbol).calendar
+    if cal in ("24/7", "24/5"):
         return True
-    from alphalab.data import calendars
-
     day = datetime.fromtimestamp(t_ns / 1e9, tz=UTC).date()
-    if len(calendars.nyse_sessions(day, day)) == 0:
+    if not _nyse_open(day):
         return False
     if timeframe.seconds >= 86400:
         return True
@@ -66,6 +65,13 @@ def in_session(symbol: str, t_ns: int, timeframe: Timeframe) -> bool:
     local = pd.Timestamp(t_ns, tz="UTC").tz_convert("America/New_York")
     minute = local.hour * 60 + local.minute
     return 9 * 60 + 30 <= minute < 16 * 60
+
+
+@functools.lru_cache(maxsize=4096)
+def _nyse_open(day: date) -> bool:
+    from alphalab.data import calendars
+
+    return len(calendars.nyse_sessions(day, day)) > 0
 
 
 class Sleeve:
@@ -85,7 +91,8 @@ class Sleeve:
         self.reload_errors: list[str] = []
         self.version = 1
         self.last_decisions: dict[str, BarDecision] = {}
-        self.sessions = {s: Instrument.guess(s).calendar not in ("24/7", "24/5") for s in cfg.symbols}
+        self.calendars = {s: Instrument.guess(s).calendar for s in cfg.symbols}
+        self.sessions = {s: c not in ("24/7", "24/5") for s, c in self.calendars.items()}
 
     def _strategies(self, spec: Any) -> list[StreamingStrategy]:
         return [StreamingStrategy(spec, s, self.tf) for s in self.cfg.symbols]
@@ -104,7 +111,7 @@ class Sleeve:
             self.history[sym].append(bar)
             d = self.strategies[j].update(bar)
             atr[j] = d.atr
-            if self.sessions[sym] and not in_session(sym, bar.t_ns, self.tf):
+            if self.sessions[sym] and not in_session(sym, bar.t_ns, self.tf, self.calendars[sym]):
                 d = BarDecision(False, False, False, False, d.atr)  # a closed market takes no decision
             decisions.append(d)
             self.last_decisions[sym] = d
