@@ -195,7 +195,9 @@ class Runtime:
         self.om.book = self.ledger.load_book()
 
     # -- risk gate ------------------------------------------------------------------------------
-    def _account(self) -> Any:
+    def _account(self, closing: tuple[str, int] | None = None) -> Any:
+        """Return the bot's account as the gate sees it; ``closing`` (sleeve, column) is a position an
+        exit pending at the same open closes (a reversal), left out of the exposures."""
         from alphalab.engine import layout as L
         from alphalab.portfolio.gate import Account
 
@@ -207,7 +209,7 @@ class Runtime:
             pos = s.book.pos
             for j, sym in enumerate(s.cfg.symbols):
                 q, mark = float(pos[j, L.P_QTY]), float(pos[j, L.P_MARK])
-                if q != 0.0 and math.isfinite(mark):
+                if q != 0.0 and math.isfinite(mark) and closing != (s.id, j):
                     exposure[sym] = exposure.get(sym, 0.0) + q * mark
                     gross[s.id] = gross.get(s.id, 0.0) + abs(q * mark)
         return Account(equity, max(cash, 0.0), exposure, gross)
@@ -216,7 +218,8 @@ class Runtime:
         from alphalab.engine import layout as L
         from alphalab.portfolio.gate import Intent as GateIntent
 
-        account = self._account()
+        closing = (s.id, p.column) if s.book.pend[p.column, L.Q_EXIT] >= 0.0 else None
+        account = self._account(closing)
         if self.gate_state is None:
             self.gate_state = self.gate.new_state(account.equity)
         d = self.gate.check(GateIntent(s.id, sym, p.side, qty, price, stop, bar=s.book.t), self.gate_state, account)
