@@ -200,3 +200,30 @@ def resume(db: _Db = None, as_json: JsonOpt = False) -> None:
     finally:
         ledger.close()
     emit({"kill_switch": payload}, as_json=as_json, render=lambda: typer.echo("kill switch off"))
+
+
+@live_app.command("divergence")
+def divergence_cmd(db: _Db = None,
+                   closed_out: Annotated[bool, typer.Option("--closed-out", help="The run closed out at its end (--flatten-at-end).")] = False,
+                   as_json: JsonOpt = False) -> None:
+    """Compare every paper fill with the backtest model's fill on the same bars (missed and extra trades too)."""
+    from alphalab.live.divergence import divergence
+
+    ledger = _ledger(db)
+    try:
+        report = divergence(ledger, closed_out=closed_out)
+    finally:
+        ledger.close()
+    payload = report.to_dict()
+
+    def render() -> None:
+        s = report.summary
+        table("paper vs backtest", ["matched", "missed", "extra", "max price diff", "max qty diff", "latency ms"],
+              [(s["matched"], s["missed"], s["extra"], f"{s['max_price_diff']:.2e}", f"{s['max_quantity_diff']:.2e}",
+                "-" if s["decision_latency_ms_median"] is None else f"{s['decision_latency_ms_median']:.3f}")])
+        odd = [f for f in report.fills if f.kind != "matched"]
+        if odd:
+            table("missed and extra fills", ["sleeve", "kind", "time", "symbol", "side"],
+                  [(f.sleeve, f.kind, f.t_ns, f.symbol, f.side) for f in odd[:50]])
+
+    emit(payload, as_json=as_json, render=render)

@@ -37,6 +37,8 @@ LAST_KEY = STATE_PREFIX + "last_t_ns"
 VENUE_KEY = STATE_PREFIX + "venue"
 GATE_KEY = STATE_PREFIX + "gate"
 STATUS_KEY = STATE_PREFIX + "status"
+START_KEY = STATE_PREFIX + "start_t_ns"
+SLEEVES_KEY = STATE_PREFIX + "sleeves"  # what each sleeve runs (strategy document, config), for divergence
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Runtime:
         self.last_t_ns: int | None = None
         self.checkpoint_every = max(1, int(checkpoint_every))  # rows between snapshots (1: every row)
         self._synced = -1  # the venue fill count the order manager has seen
+        self._first_t_ns: int | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def restore(self) -> int | None:
@@ -96,6 +99,7 @@ class Runtime:
         """Reconcile, then process every row of the feed until it ends."""
         self.last_t_ns = self.restore()
         await self.om.start(allow_mismatch=self.allow_mismatch)
+        self._describe()
         async for row in self.feed.rows():
             if self.last_t_ns is not None and row.t_ns <= self.last_t_ns:
                 for s in self.sleeves:  # already processed before a restart: warm the strategies only
@@ -110,6 +114,8 @@ class Runtime:
 
     async def on_row(self, row: BarRow) -> None:
         """Process one closed row of bars."""
+        if self._first_t_ns is None:
+            self._first_t_ns = row.t_ns
         self._hot_reload()
         if await self._halted():
             for s in self.sleeves:
@@ -282,7 +288,17 @@ class Runtime:
             if self.gate_state is not None:
                 self.ledger.set_state(GATE_KEY, self.gate_state.to_dict(), now, conn)
             self.ledger.set_state(LAST_KEY, int(t_ns), now, conn)
+            if self.ledger.get_state(START_KEY) is None:
+                self.ledger.set_state(START_KEY, int(self._first_t_ns or t_ns), now, conn)
             self.ledger.set_state(STATUS_KEY, self.status(), now, conn)
+
+    def _describe(self) -> None:
+        known = self.ledger.get_state(SLEEVES_KEY, {}) or {}
+        for s in self.sleeves:
+            known[s.id] = {"spec": s.cfg.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+                           "config": s.cfg.config.model_dump(mode="json"), "symbols": list(s.cfg.symbols),
+                           "timeframe": s.cfg.timeframe, "capital": s.cfg.capital}
+        self.ledger.set_state(SLEEVES_KEY, known, self.clock.now_ns())
 
     def status(self) -> dict[str, Any]:
         return {"sleeves": [s.status() for s in self.sleeves], "feed": self.feed.stats.to_dict(),

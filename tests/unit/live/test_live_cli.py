@@ -44,3 +44,15 @@ def test_paper_run_strategy_file_needs_symbols(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["paper", "run", "ema_cross", "--db", f"sqlite:///{tmp_path / 'b.sqlite'}"])
     assert res.exit_code != 0
     assert "symbols" in (res.output + str(res.exception))
+
+
+def test_live_divergence_matches_every_paper_fill_with_the_backtest(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'bot.sqlite'}"
+    _run("paper", "run", "ema_cross", "--symbols", "AAPL,MSFT", "--until", "2004-01-01", "--db", db, "--json")
+    s = _run("live", "divergence", "--db", db, "--json")["summary"]
+    assert s["matched"] > 40 and s["missed"] == 0 and s["extra"] == 0
+    assert s["max_price_diff"] < 1e-9 and s["max_quantity_diff"] < 1e-9
+    gated = f"sqlite:///{tmp_path / 'gated.sqlite'}"  # the risk gate resizes and denies: the report shows it
+    _run("paper", "run", str(EXAMPLE), "--until", "2002-06-01", "--db", gated, "--json")
+    g = _run("live", "divergence", "--db", gated, "--json")["summary"]
+    assert g["missed"] + g["extra"] > 0 or g["max_quantity_diff"] > 1e-6
