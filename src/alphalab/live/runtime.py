@@ -98,6 +98,7 @@ class Runtime:
     async def run(self) -> RunReport:
         """Reconcile, then process every row of the feed until it ends."""
         self.last_t_ns = self.restore()
+        self._expect_rederived()
         await self.om.start(allow_mismatch=self.allow_mismatch)
         self._describe()
         async for row in self.feed.rows():
@@ -291,6 +292,24 @@ class Runtime:
             if self.ledger.get_state(START_KEY) is None:
                 self.ledger.set_state(START_KEY, int(self._first_t_ns or t_ns), now, conn)
             self.ledger.set_state(STATUS_KEY, self.status(), now, conn)
+
+    def _expect_rederived(self) -> None:
+        """Tell the venue about intents of rows after the last snapshot (a crash came before it).
+
+        Those rows are processed again and re-derive the very same intents (same client ids), which
+        the order manager then finds in the ledger and never sends twice; until then the venue
+        answers a query for them as for an order it holds, so reconciliation does not reject them.
+        """
+        from alphalab.live.paper import PaperOrder
+
+        last = self.last_t_ns if self.last_t_ns is not None else -1
+        ids = {s.id for s in self.sleeves}
+        for i in self.ledger.intents():
+            sleeve = i.strategy.split("/")[0]
+            if i.bar_time_ns > last and sleeve in ids and i.client_id not in self.venue.orders:
+                self.venue.orders[i.client_id] = PaperOrder(i.client_id, sleeve, i.symbol, i.side, i.quantity,
+                                                            received=True, engine=i.verdict == "engine",
+                                                            bar_time_ns=i.bar_time_ns)
 
     def _describe(self) -> None:
         known = self.ledger.get_state(SLEEVES_KEY, {}) or {}
