@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -156,5 +157,34 @@ def test_a_restarted_bot_ends_where_an_uninterrupted_one_does(tmp_path: Path) ->
     np.testing.assert_array_equal(part.sleeves[0].book.pos, whole.sleeves[0].book.pos)
     assert _fills(two, "s") == _fills(one, "s") and len(_fills(one, "s")) > 4
     assert [i.client_id for i in two.intents()] == [i.client_id for i in one.intents()]
+    one.close()
+    two.close()
+
+
+def test_a_crash_while_an_order_is_in_flight_loses_no_decision(tmp_path: Path) -> None:
+    bars = _bars(400)
+    one = Ledger(f"sqlite:///{tmp_path / 'one.sqlite'}")
+    whole = _runtime(one, bars, [_sleeve("s", "ema_cross", bars.symbols)])
+    asyncio.run(whole.run())
+    decided = sorted({i.bar_time_ns for i in one.intents() if i.verdict != "engine"})
+    crash_at = decided[len(decided) // 2]  # a row whose decisions were sent
+    two = Ledger(f"sqlite:///{tmp_path / 'two.sqlite'}")
+    first = _runtime(two, bars, [_sleeve("s", "ema_cross", bars.symbols)])
+    submit = first.venue.submit
+
+    async def crash(intent):  # type: ignore[no-untyped-def]
+        if intent.bar_time_ns == crash_at:
+            raise KeyboardInterrupt("power cut")  # the intent is written and marked sent, no answer came
+        return await submit(intent)
+
+    first.venue.submit = crash  # type: ignore[method-assign]
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(first.run())
+    assert any(i.bar_time_ns == crash_at for i in two.intents())
+    again = _runtime(two, bars, [_sleeve("s", "ema_cross", bars.symbols)])
+    asyncio.run(again.run())
+    assert _fills(two, "s") == _fills(one, "s")
+    assert sorted(i.client_id for i in two.intents()) == sorted(i.client_id for i in one.intents())
+    assert again.sleeves[0].book.equity == whole.sleeves[0].book.equity
     one.close()
     two.close()
