@@ -26,6 +26,10 @@ from alphalab.sdl.sources import builtin_dir
 CFG = BacktestConfig(fee_bps=5.0)
 
 
+class PowerCut(BaseException):
+    """The process dies here (not an error any code path handles)."""
+
+
 class HookFeed:
     """A replay feed that calls ``hook(i)`` before yielding row ``i``."""
 
@@ -174,11 +178,11 @@ def test_a_crash_while_an_order_is_in_flight_loses_no_decision(tmp_path: Path) -
 
     async def crash(intent):  # type: ignore[no-untyped-def]
         if intent.bar_time_ns == crash_at:
-            raise KeyboardInterrupt("power cut")  # the intent is written and marked sent, no answer came
+            raise PowerCut("power cut")  # the intent is written and marked sent, no answer came
         return await submit(intent)
 
     first.venue.submit = crash  # type: ignore[method-assign]
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(PowerCut):
         asyncio.run(first.run())
     assert any(i.bar_time_ns == crash_at for i in two.intents())
     again = _runtime(two, bars, [_sleeve("s", "ema_cross", bars.symbols)])
