@@ -75,6 +75,7 @@ class Runtime:
         self.checkpoint_every = max(1, int(checkpoint_every))  # rows between snapshots (1: every row)
         self._synced = -1  # the venue fill count the order manager has seen
         self._first_t_ns: int | None = None
+        self._flattening: set[str] = set()  # sleeves whose kill-switch exits fill at the next open
 
     # -- lifecycle ----------------------------------------------------------------------------
     def restore(self) -> int | None:
@@ -118,10 +119,14 @@ class Runtime:
         if self._first_t_ns is None:
             self._first_t_ns = row.t_ns
         self._hot_reload()
-        if await self._halted():
+        if await self._halted(row):
             for s in self.sleeves:
                 if s.touches(row) and not s.disabled:
-                    s.decide(row, warm_only=True)
+                    _, market = s.decide(row, warm_only=True)
+                    if s.id in self._flattening:  # the kill switch's closing orders fill at this open
+                        await self._book(s, s.book.open_bar(row.t_ns, market))
+                        await self._book(s, s.book.close_bar())
+                        self._flattening.discard(s.id)
             self.report.halted_rows += 1
         else:
             await self.decide_row(row)
@@ -249,14 +254,42 @@ class Runtime:
             self._event("risk_breaker", t_ns=row.t_ns, equity=equity)
 
     # -- kill switch, hot reload, persistence -----------------------------------------------------
-    async def _halted(self) -> bool:
-        active = bool(self.om.kill_state().get("active"))
+    async def _halted(self, row: BarRow) -> bool:
+        state = self.om.kill_state()
+        active = bool(state.get("active"))
         if active and not self._killed:
             for rec in self.om.book.open_orders():
                 await self.om.cancel(rec.intent.client_id)
-            self._event("kill_switch", reason=self.om.kill_state().get("reason", ""))
+            self._event("kill_switch", reason=state.get("reason", ""))
+        if active and state.get("flatten") and not state.get("flattened"):
+            await self._flatten(row, state)
         self._killed = active
         return active
+
+    async def _flatten(self, row: BarRow, state: dict[str, Any]) -> None:
+        """Close every position at the next open (``alphalab live kill --flatten``), once."""
+        from alphalab.engine import layout as L
+        from alphalab.live.manager import KILL_KEY
+
+        now = self.clock.now_ns()
+        self.ledger.set_state(KILL_KEY, {**state, "active": False}, now)  # let the closing orders through
+        try:
+            for s in self.sleeves:
+                for a, sym in enumerate(s.cfg.symbols):
+                    q = float(s.book.pos[a, L.P_QTY])
+                    if q == 0.0 or s.book.pend[a, L.Q_EXIT] >= 0.0:
+                        continue
+                    s.book.pend[a, L.Q_EXIT] = 0.0  # an exit at the next open, as a signal exit fills
+                    p = Pending(a, -1 if q > 0 else 1, True, 0)
+                    intent = Intent(client_order_id(f"{s.id}/kill", sym, s.cfg.timeframe, row.t_ns, a), s.id, sym,
+                                    s.cfg.timeframe, row.t_ns, a, "sell" if q > 0 else "buy", "market", abs(q),
+                                    reason="kill switch: flatten", verdict="kill", created_ns=now)
+                    self.venue.claim(s.id, p, intent)
+                    await self.om.submit(intent)
+                    self._flattening.add(s.id)
+        finally:
+            self.ledger.set_state(KILL_KEY, {**state, "flattened": True}, self.clock.now_ns())
+        self._event("flatten", sleeves=sorted(self._flattening))
 
     def _hot_reload(self) -> None:
         for s in self.sleeves:

@@ -192,3 +192,25 @@ def test_a_crash_while_an_order_is_in_flight_loses_no_decision(tmp_path: Path) -
     assert again.sleeves[0].book.equity == whole.sleeves[0].book.equity
     one.close()
     two.close()
+
+
+def test_kill_with_flatten_closes_every_position_at_the_next_open(tmp_path: Path) -> None:
+    bars = _bars(300)
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    rt = _runtime(ledger, bars, [_sleeve("s", "sma_cross", bars.symbols)])
+    held: dict[str, float] = {}
+
+    def hook(i: int) -> None:
+        if i > 100 and not held and rt.sleeves[0].book.positions():
+            held.update(rt.sleeves[0].book.positions())
+            ledger.set_state(KILL_KEY, {"active": True, "reason": "drill", "flatten": True}, 0)
+
+    rt.feed = HookFeed(rt.feed, hook)  # type: ignore[arg-type,assignment]
+    asyncio.run(rt.run())
+    assert held and rt.sleeves[0].book.positions() == {}
+    closing = [r for r in ledger.load_book().orders.values() if r.intent.verdict == "kill"]
+    assert {r.intent.symbol for r in closing} == set(held)
+    assert all(r.filled_qty == abs(held[r.intent.symbol]) for r in closing)
+    state = ledger.get_state(KILL_KEY)
+    assert state["active"] is True and state["flattened"] is True
+    ledger.close()
