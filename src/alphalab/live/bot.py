@@ -124,6 +124,15 @@ def paper_run(bot: Bot, *, ledger_url: str, feed: str = "replay", data: BarArray
             raise ConfigError(f"unknown feed {feed!r}", hint="use replay or poll")
         runtime = Runtime(bot.sleeves, ledger=ledger, clock=clk, feed=source, gate=bot.gate,
                           flatten_at_end=flatten_at_end, allow_mismatch=allow_mismatch)
-        return asyncio.run(runtime.run())
+        return asyncio.run(_run_and_close(runtime, exchange))
     finally:
         ledger.close()
+
+
+async def _run_and_close(runtime: Runtime, exchange: Any) -> RunReport:
+    try:
+        return await runtime.run()
+    finally:
+        close = getattr(exchange, "close", None)  # a ccxt async exchange holds an HTTP session
+        if close is not None:
+            await close()

@@ -175,6 +175,11 @@ class PollFeed:
         self.limit, self.since_ns, self.until_ns, self.max_rounds = limit, since_ns, until_ns, max_rounds
         self.stats = FeedStats()
         self.guard = BarGuard(self.timeframe, self.stats)
+        from alphalab.core.instrument import Instrument
+
+        # a missing bar is a gap only where the market never closes (a stock's nights, weekends and
+        # holidays carry no bars); elsewhere the next poll asks from the last bar seen anyway
+        self.continuous = {s: Instrument.guess(s).calendar == "24/7" for s in self.symbols}
 
     async def _fetch(self, symbol: str, since_ns: int | None) -> list[Bar]:
         since_ms = None if since_ns is None else since_ns // 1_000_000
@@ -197,7 +202,7 @@ class PollFeed:
         for bar in sorted(await self._fetch(symbol, since), key=lambda b: b.t_ns):
             if not math.isfinite(bar.close):
                 continue
-            gap = self.guard.missing_from(symbol, bar.t_ns)
+            gap = self.guard.missing_from(symbol, bar.t_ns) if self.continuous[symbol] else None
             if gap is not None and gap < bar.t_ns:
                 self.stats.gaps += 1
                 accepted.extend(await self._backfill(symbol, gap, bar.t_ns))
