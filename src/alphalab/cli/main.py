@@ -40,6 +40,7 @@ _COMMAND_MODULES = (
     "alphalab.cli.ml",
     "alphalab.cli.scan",
     "alphalab.cli.serve",
+    "alphalab.cli.live",
 )
 
 
