@@ -22,6 +22,23 @@ def _cmd(db: str) -> list[str]:
     return [sys.executable, "-c", code, *ARGS, "--db", db]
 
 
+def _peek(db: str) -> str | None:
+    """Read the bot's last processed bar straight from SQLite (cheap enough to poll while it runs)."""
+    import sqlite3
+
+    from alphalab.live.runtime import LAST_KEY
+
+    path = db.removeprefix("sqlite:///")
+    if not Path(path).exists():
+        return None
+    try:
+        with sqlite3.connect(path, timeout=10) as conn:
+            row = conn.execute("SELECT value FROM bot_state WHERE key = ?", (LAST_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return None
+    return None if row is None else row[0]
+
+
 def _last(db: str) -> int | None:
     from alphalab.live.runtime import LAST_KEY
 
@@ -50,9 +67,13 @@ def test_kill_nine_at_random_moments_then_restart_equals_an_uninterrupted_run(tm
     crashed = f"sqlite:///{tmp_path / 'crashed.sqlite'}"
     rng = random.Random(13)
     kills, progress = 0, []
-    for _ in range(30):  # kill at random moments until a run gets to the end on its own
+    for _ in range(30):  # kill each run at a random moment after it made progress, until one ends by itself
+        before = _peek(crashed)
         proc = subprocess.Popen(_cmd(crashed), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.5, 4.5))
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and _peek(crashed) == before:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
         if proc.poll() is not None:
             break
         proc.send_signal(signal.SIGKILL)
