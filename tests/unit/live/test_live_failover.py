@@ -120,6 +120,14 @@ def _start(ledger_url: str, holder: str, n: int) -> subprocess.Popen:
                             stdout=subprocess.PIPE, text=True)
 
 
+def _reap(*procs: subprocess.Popen | None) -> None:
+    """Never leave a bot process behind when an assertion fails."""
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.communicate()
+
+
 def _failover(ledger_url: str, how: signal.Signals) -> tuple[float, subprocess.Popen, subprocess.Popen]:
     """Start a primary and a standby, hit the primary with ``how``; return the takeover time."""
     primary = _start(ledger_url, "primary", 120)
@@ -150,10 +158,7 @@ def test_standby_takes_over_a_paused_primary_which_is_then_fenced(ledger_url):
         standby_out, _ = standby.communicate(timeout=120)
         assert standby.returncode == 0 and "DONE standby" in standby_out
     finally:
-        for p in (primary, standby):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.communicate()
+        _reap(primary, standby)
     bars = sorted(i.bar_time_ns for i in Ledger(ledger_url).intents())
     assert bars == list(range(120))  # every decision once: none lost, none twice
 
@@ -170,9 +175,6 @@ def test_standby_takes_over_a_killed_primary_on_sqlite(ledger_url):
         standby_out, _ = standby.communicate(timeout=120)
         assert standby.returncode == 0 and "DONE standby" in standby_out
     finally:
-        for p in (primary, standby):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.communicate()
+        _reap(primary, standby)
     bars = sorted(i.bar_time_ns for i in Ledger(ledger_url).intents())
     assert bars == list(range(120))
