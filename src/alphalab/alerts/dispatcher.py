@@ -16,33 +16,9 @@ from collections.abc import Mapping
 from alphalab.alerts.channels import Channel, ChannelError
 from alphalab.alerts.outbox import EXPIRED, FAILED, PENDING, SENT, Outbox, OutboxRow
 from alphalab.live.clock import Clock
+from alphalab.live.venues.ratelimit import TokenBucket
 
 NS = 10**9
-
-
-class TokenBucket:
-    """``rate`` tokens a second up to ``burst``, on the runtime's clock."""
-
-    def __init__(self, rate: float, burst: int, clock: Clock) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("a token bucket needs a positive rate and a burst of at least 1")
-        self.rate, self.burst, self.clock = rate, float(burst), clock
-        self.tokens = float(burst)
-        self.t = clock.now_ns()
-
-    def _refill(self) -> None:
-        now = self.clock.now_ns()
-        self.tokens = min(self.burst, self.tokens + (now - self.t) / NS * self.rate)
-        self.t = now
-
-    def wait_s(self) -> float:
-        """Seconds until one token is available (0 when one is)."""
-        self._refill()
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self._refill()
-        self.tokens -= 1
 
 
 class Dispatcher:
@@ -57,7 +33,7 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s
-        self.buckets = {n: TokenBucket(c.rate_per_s, c.burst, clock) for n, c in self.channels.items()}
+        self.buckets = {n: TokenBucket.per_second(c.rate_per_s, c.burst, clock) for n, c in self.channels.items()}
         self.rng = random.Random(seed)
 
     def backoff_s(self, attempts: int) -> float:
@@ -90,11 +66,7 @@ class Dispatcher:
             if channel is None:
                 self.outbox.settle(row.id, FAILED, now, error=f"no channel named {name!r} is configured")
                 continue
-            bucket = self.buckets[name]
-            wait = bucket.wait_s()
-            if wait > 0:
-                await self.clock.sleep(wait)
-            bucket.take()
+            await self.buckets[name].acquire()
             sent += await self._attempt(channel, row)
         return sent
 
