@@ -62,6 +62,37 @@ def _ms(value: Any) -> int:
     return int(ts.value // 1_000_000)
 
 
+def retrying(
+    call: Callable[[], Any], exchange_id: str, what: str, *, retries: int, backoff: float,
+    sleep: Callable[[float], None], result: Any, bad_symbol_hint: str, error_hint: str,
+    errors: tuple[type[BaseException], ...] = (),
+) -> Any:
+    """Run one ccxt request; retry network errors and rate limits with exponential backoff.
+
+    ``result`` counts ``requests`` and ``retries``. A missing market is a ``NotFoundError``, any other
+    exchange error (and ``errors``) a ``DataError``, each naming ``what`` with its hint.
+    """
+    ccxt = require("ccxt")
+    attempt = 0
+    while True:
+        try:
+            result.requests += 1
+            return call()
+        except ccxt.NetworkError as exc:  # includes RateLimitExceeded, DDoSProtection, timeouts
+            if attempt >= retries:
+                raise DataError(
+                    f"{exchange_id}: {what} failed after {retries} retries: {type(exc).__name__}: {exc}",
+                    hint="try again later, or lower the request rate",
+                ) from exc
+            sleep(backoff * 2**attempt)
+            attempt += 1
+            result.retries += 1
+        except ccxt.BadSymbol as exc:
+            raise NotFoundError(f"{exchange_id} has no market for {what}", hint=bad_symbol_hint) from exc
+        except (ccxt.ExchangeError, *errors) as exc:
+            raise DataError(f"{exchange_id}: {what}: {type(exc).__name__}: {exc}", hint=error_hint) from exc
+
+
 def _fetch_page(
     exchange: Any,
     symbol: str,
@@ -73,29 +104,11 @@ def _fetch_page(
     sleep: Callable[[float], None],
     result: DownloadResult,
 ) -> list[list[Any]]:
-    ccxt = require("ccxt")
-    attempt = 0
-    while True:
-        try:
-            result.requests += 1
-            return list(exchange.fetch_ohlcv(symbol, tf, since=since, limit=limit))
-        except ccxt.NetworkError as exc:  # includes RateLimitExceeded, DDoSProtection, timeouts
-            if attempt >= retries:
-                raise DataError(
-                    f"{exchange.id}: {symbol} {tf} failed after {retries} retries: {type(exc).__name__}: {exc}",
-                    hint="try again later, or lower the request rate",
-                ) from exc
-            sleep(backoff * 2**attempt)
-            attempt += 1
-            result.retries += 1
-        except ccxt.BadSymbol as exc:
-            raise NotFoundError(
-                f"{exchange.id} has no market {symbol!r}", hint="check the symbol, e.g. BTC/USDT"
-            ) from exc
-        except ccxt.ExchangeError as exc:
-            raise DataError(
-                f"{exchange.id}: {type(exc).__name__}: {exc}", hint="check the symbol and timeframe"
-            ) from exc
+    return list(retrying(
+        lambda: exchange.fetch_ohlcv(symbol, tf, since=since, limit=limit), exchange.id, f"{symbol} {tf}",
+        retries=retries, backoff=backoff, sleep=sleep, result=result,
+        bad_symbol_hint="check the symbol, e.g. BTC/USDT", error_hint="check the symbol and timeframe",
+    ))
 
 
 def _to_frame(rows: list[list[Any]]) -> pd.DataFrame:

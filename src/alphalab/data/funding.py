@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from alphalab._optional import require
-from alphalab.core.errors import DataError, NotFoundError
+from alphalab.core.errors import NotFoundError
 from alphalab.data.catalog import Catalog, atomic_write_table, dataset_lock, remove_stale_temps
-from alphalab.data.downloader import _ms
+from alphalab.data.downloader import _ms, retrying
 
 
 def funding_path(catalog: Catalog, source: str, symbol: str) -> Path:
@@ -83,26 +83,13 @@ def _page(
     sleep: Callable[[float], None], result: FundingDownload, params: dict[str, Any],
 ) -> list[dict[str, Any]]:
     ccxt = require("ccxt")
-    for attempt in range(retries + 1):
-        try:
-            result.requests += 1
-            return list(exchange.fetch_funding_rate_history(symbol, since=since, limit=limit, params=params))
-        except ccxt.NetworkError as exc:  # includes RateLimitExceeded and DDoSProtection
-            if attempt >= retries:
-                raise DataError(
-                    f"{exchange.id}: funding rates of {symbol} failed after {retries} retries: {type(exc).__name__}",
-                    hint="try again later, or lower the request rate",
-                ) from exc
-            sleep(backoff * 2**attempt)
-            result.retries += 1
-        except ccxt.BadSymbol as exc:
-            raise NotFoundError(f"{exchange.id} has no market {symbol!r}", hint="use a swap, e.g. BTC/USDT:USDT") from exc
-        except (ccxt.NotSupported, ccxt.ExchangeError) as exc:
-            raise DataError(
-                f"{exchange.id}: funding rate history of {symbol}: {type(exc).__name__}: {exc}",
-                hint="funding rates exist for perpetual swaps only (symbols like BTC/USDT:USDT)",
-            ) from exc
-    return []
+    return list(retrying(
+        lambda: exchange.fetch_funding_rate_history(symbol, since=since, limit=limit, params=params),
+        exchange.id, f"funding rates of {symbol}", retries=retries, backoff=backoff, sleep=sleep, result=result,
+        bad_symbol_hint="use a swap, e.g. BTC/USDT:USDT",
+        error_hint="funding rates exist for perpetual swaps only (symbols like BTC/USDT:USDT)",
+        errors=(ccxt.NotSupported,),
+    ))
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
